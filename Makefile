@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: GPL-2.0
+# Series workspace: thin entry points; the work is done in scripts/.
+
+S := scripts
+CONFIG ?= test
+
+.PHONY: help deps tree export kernel selftests check check-full checkpatch \
+	run shell bench test-workspace clean distclean
+
+help:
+	@echo "make run          build and boot the patched kernel, run the demonstration"
+	@echo "make check        workspace tests, kernel, selftests, VM tests, checkpatch"
+	@echo "make check-full   the same with every x86 KVM selftest"
+	@echo "make bench        benchmarks inside the test VM"
+	@echo "make tree|export  build/linux from patches/ | patches/ from build/linux"
+	@echo "make kernel [CONFIG=test|debug|modular]   make selftests   make shell"
+	@echo "make checkpatch   make deps   make test-workspace   make clean"
+
+deps:
+	@$(S)/deps.sh
+
+tree:
+	@$(S)/tree.sh
+
+export:
+	@$(S)/export.sh
+
+kernel: tree
+	@$(S)/deps.sh
+	@$(S)/build-kernel.sh $(CONFIG)
+
+selftests: tree
+	@$(S)/build-selftests.sh
+
+check:
+	@$(S)/check.sh
+
+check-full:
+	@$(S)/check.sh full
+
+checkpatch:
+	@$(S)/checkpatch.sh
+
+run:
+	@$(S)/run.sh
+
+shell:
+	@$(S)/run.sh shell
+
+bench:
+	@$(S)/run.sh bench
+
+test-workspace:
+	@tests/workspace/run.sh
+
+clean:
+	rm -rf build/kbuild-* build/selftests build/headers build/extra build/*.log \
+		build/*.cpio.gz build/*.txt
+
+distclean:
+	rm -rf build

@@ -1,0 +1,71 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# check.sh [full]: workspace self-tests, tree, kernel, selftests, then the
+# test VM (once with pti=on, once with pti=off) running tests/kvm.list (or
+# every x86 KVM selftest for "full") plus the built-in KUnit suites, then
+# checkpatch.  Prints one line per result and finally
+# "N passed, N failed, N skipped"; exits non-zero when anything failed.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+mode=${1:-quick}
+B=$top/build
+mkdir -p "$B"
+extra=$B/check-extra.txt
+: > "$extra"
+t0=$(date +%s)
+
+step() { echo "== $* ($(( $(date +%s) - t0 ))s)"; }
+fatal() {
+	echo "not ok $1 # $2" >> "$extra"
+	"$top/scripts/parse-results.py" --extra "$extra"
+	exit 1
+}
+
+step "workspace self-tests"
+if "$top/tests/workspace/run.sh" > "$B/workspace-tests.log" 2>&1; then
+	sed -n 's/^\(ok\|not ok\|skip\) /&/p' "$B/workspace-tests.log" >> "$extra"
+else
+	sed -n 's/^\(ok\|not ok\|skip\) /&/p' "$B/workspace-tests.log" >> "$extra"
+	grep -q '^not ok' "$extra" || echo "not ok workspace self-tests # see $B/workspace-tests.log" >> "$extra"
+fi
+
+"$top/scripts/deps.sh" || fatal deps "missing host packages"
+step "tree"
+"$top/scripts/tree.sh" || fatal tree "make tree failed"
+step "kernel"
+"$top/scripts/build-kernel.sh" test || fatal kernel "kernel build failed"
+step "selftests"
+"$top/scripts/build-selftests.sh" > "$B/selftests-build.log" 2>&1 ||
+	{ tail -30 "$B/selftests-build.log"; fatal selftests "selftests build failed"; }
+
+list=$top/tests/kvm.list
+if [ "$mode" = full ]; then
+	list=$B/kvm-full.list
+	(cd "$B/selftests" && find . -maxdepth 2 -type f -perm -u+x ! -name '*.sh' ! -name '*.o' |
+		sed 's|^\./||' | LC_ALL=C sort) > "$list"
+fi
+"$top/scripts/initramfs.sh" "$B/initramfs-check.cpio.gz" "$list" ||
+	fatal initramfs "initramfs build failed"
+
+logs=()
+for pti in on off; do
+	step "VM pti=$pti"
+	"$top/scripts/run-vm.sh" "check-pti$pti" "$B/initramfs-check.cpio.gz" \
+		"pti=$pti kvm.force_emulation_prefix=1"
+	logs+=(--label "pti=$pti" "$B/console-check-pti$pti.log")
+done
+
+step "checkpatch"
+if "$top/scripts/checkpatch.sh" > "$B/checkpatch.log" 2>&1; then
+	echo "ok checkpatch # $(tail -n 1 "$B/checkpatch.log")" >> "$extra"
+else
+	cat "$B/checkpatch.log"
+	echo "not ok checkpatch # $(tail -n 1 "$B/checkpatch.log")" >> "$extra"
+fi
+step "results"
+"$top/scripts/parse-results.py" --extra "$extra" "${logs[@]}" | tee "$B/results.txt"
+rc=${PIPESTATUS[0]}
+echo "check: $(( $(date +%s) - t0 ))s" >&2
+exit "$rc"

@@ -1,0 +1,50 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# initramfs.sh OUT.cpio.gz LIST [LIST...]
+#
+# busybox-static, scripts/guest/init, and the static test binaries named by
+# the test lists (first word of each line, relative to build/selftests, or
+# an absolute path inside the VM under /kvm for extra programs in
+# build/extra).
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+out=${1:?usage: initramfs.sh OUT.cpio.gz LIST...}
+shift
+ST=$top/build/selftests
+EXTRA=$top/build/extra
+
+bb=$(command -v busybox || true)
+[ -n "$bb" ] || bb=/bin/busybox
+file -L "$bb" 2>/dev/null | grep -q 'statically linked' ||
+	{ echo "initramfs: need a static busybox (Debian: busybox-static)" >&2; exit 1; }
+
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,kvm,etc}
+cp "$bb" "$root/bin/busybox"
+for applet in $("$bb" --list); do
+	[ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
+done
+install -m 0755 "$top/scripts/guest/init" "$root/init"
+
+: > "$root/tests.list"
+for list in "$@"; do
+	while IFS= read -r line; do
+		line=${line%%#*}
+		line=$(echo "$line" | sed 's/[[:space:]]*$//')
+		[ -n "$line" ] || continue
+		bin=${line%% *}
+		src=
+		for d in "$ST" "$EXTRA"; do
+			[ -x "$d/$bin" ] && { src=$d/$bin; break; }
+		done
+		[ -n "$src" ] || { echo "initramfs: $bin (from $list) was not built" >&2; exit 1; }
+		mkdir -p "$root/kvm/$(dirname "$bin")"
+		cp "$src" "$root/kvm/$bin"
+		echo "$line" >> "$root/tests.list"
+	done < "$list"
+done
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) > "$out.tmp"
+mv "$out.tmp" "$out"

@@ -1,0 +1,40 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run.sh [demo|shell|bench]: from a fresh machine, install what is missing,
+# build the patched kernel and the tests, boot the kernel under QEMU/TCG and
+# run the series' demonstration (tests/demo.list), the benchmarks
+# (tests/bench.list) or an interactive shell; print what the programs
+# printed in the VM.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+mode=${1:-demo}
+B=$top/build
+mkdir -p "$B"
+
+"$top/scripts/deps.sh"
+"$top/scripts/tree.sh"
+"$top/scripts/build-kernel.sh" test
+"$top/scripts/build-selftests.sh" > "$B/selftests-build.log" 2>&1 ||
+	{ tail -30 "$B/selftests-build.log"; exit 1; }
+
+case $mode in
+demo)  list=$top/tests/demo.list; cmdline="kvm.force_emulation_prefix=1" ;;
+bench) list=$top/tests/bench.list; cmdline="kvm.force_emulation_prefix=1" ;;
+shell) list=$top/tests/kvm.list; cmdline="kvm.force_emulation_prefix=1" ;;
+*) echo "run: unknown mode $mode" >&2; exit 1 ;;
+esac
+"$top/scripts/initramfs.sh" "$B/initramfs-$mode.cpio.gz" "$list"
+
+if [ "$mode" = shell ]; then
+	INTERACTIVE=1 exec "$top/scripts/run-vm.sh" shell "$B/initramfs-$mode.cpio.gz" "$cmdline"
+fi
+"$top/scripts/run-vm.sh" "$mode" "$B/initramfs-$mode.cpio.gz" "$cmdline"
+log=$B/console-$mode.log
+# What the programs printed, without the kernel's own messages.
+awk '/^@@@ START /{ sub(/^@@@ START /, ""); print "\n### " $0; on = 1; next }
+     /^@@@ END /{ on = 0; next }
+     on && !/^\[ *[0-9]+\.[0-9]+\]/ { print }' "$log"
+echo
+"$top/scripts/parse-results.py" "$log"

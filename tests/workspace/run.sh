@@ -1,0 +1,148 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The workspace's own tests: fast, no kernel build.  One "ok"/"not ok" line
+# per test; exit 1 when any failed.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+S=$top/scripts
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failed=0
+
+ok() { echo "ok workspace: $1"; }
+nok() { echo "not ok workspace: $1 # $2"; failed=1; }
+
+# A tiny stand-in for the kernel tree: tree.sh only copies KERNEL_SRC.
+fake=$tmp/src
+mkdir -p "$fake/mm"
+printf 'all:\n' > "$fake/Makefile"
+printf 'int a;\nint b;\nint c;\n' > "$fake/mm/one.c"
+printf 'x\ny\nz\n' > "$fake/README"
+
+gitq() { git -c user.name=T -c user.email=t@invalid "$@"; }
+
+# 1. export then tree then export: patches/ byte-identical.
+export KERNEL_SRC=$fake
+T1=$tmp/t1 P1=$tmp/p1
+TREE=$T1 PATCHES=$P1 "$S/tree.sh" > "$tmp/log" 2>&1 || { cat "$tmp/log"; }
+git -C "$T1" config user.name T; git -C "$T1" config user.email t@invalid
+sed -i 's/int b;/int b = 1;/' "$T1/mm/one.c"
+gitq -C "$T1" commit -q -am "mm: one: initialise b" -m "Because." -m "Signed-off-by: T <t@invalid>"
+sed -i 's/y/why/' "$T1/README"
+gitq -C "$T1" commit -q -am "README: spell y" -m "Signed-off-by: T <t@invalid>"
+mkdir -p "$P1"
+printf 'From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\nFrom: T <t@invalid>\nDate: x\nSubject: [PATCH 0/0] a test series\n\nBlurb line one.\n\nBlurb line two.\n' > "$P1/0000-cover-letter.patch"
+TREE=$T1 PATCHES=$P1 "$S/export.sh" > "$tmp/log" 2>&1
+cp -r "$P1" "$tmp/p1.orig"
+T2=$tmp/t2
+if TREE=$T2 PATCHES=$P1 "$S/tree.sh" > "$tmp/log" 2>&1 &&
+   TREE=$T2 PATCHES=$P1 "$S/export.sh" >> "$tmp/log" 2>&1 &&
+   diff -r "$tmp/p1.orig" "$P1" > "$tmp/diff" 2>&1 &&
+   [ "$(ls "$P1" | wc -l)" = 3 ] && grep -q 'Blurb line two' "$P1/0000-cover-letter.patch" &&
+   grep -q '^Subject: \[PATCH 0/2\] a test series$' "$P1/0000-cover-letter.patch"; then
+	ok "export round trip is byte-identical"
+else
+	nok "export round trip is byte-identical" "$(cat "$tmp/log" "$tmp/diff" | tail -5 | tr '\n' ' ')"
+fi
+
+# 2. tree refuses to drop commits that were never exported.
+echo d >> "$T2/README"
+gitq -C "$T2" commit -q -am "README: more" -m "Signed-off-by: T <t@invalid>"
+if ! TREE=$T2 PATCHES=$P1 "$S/tree.sh" > "$tmp/log" 2>&1 && grep -q "make export" "$tmp/log"; then
+	ok "tree refuses to discard unexported commits"
+else
+	nok "tree refuses to discard unexported commits" "$(tail -2 "$tmp/log" | tr '\n' ' ')"
+fi
+
+# 3. A patch that does not apply fails and is named, with its file.
+P3=$tmp/p3
+cp -r "$tmp/p1.orig" "$P3"
+sed 's/int b = 1;/int b = 2;/; s/^-int b;$/-int bee;/; s/initialise b/break b/' \
+	"$P3/0001-mm-one-initialise-b.patch" > "$P3/0003-mm-one-break-b.patch"
+if ! TREE=$tmp/t3 PATCHES=$P3 "$S/tree.sh" > "$tmp/log" 2>&1 &&
+   grep -q '0003-mm-one-break-b.patch does not apply (failing file: mm/one.c)' "$tmp/log"; then
+	ok "a patch that does not apply is named with its failing file"
+else
+	nok "a patch that does not apply is named with its failing file" "$(tail -3 "$tmp/log" | tr '\n' ' ')"
+fi
+unset KERNEL_SRC
+
+# 4. Results: a failing test, a splat, a dead VM make the result non-zero;
+#    a clean log is zero; skips and KUnit are counted.
+P=$S/parse-results.py
+cat > "$tmp/pass.log" <<'LOG'
+[    0.100000] KTAP version 1
+[    0.100001] 1..1
+[    0.100002]     KTAP version 1
+[    0.100003]     # Subtest: demo
+[    0.100004]     1..2
+[    0.100005]     ok 1 demo_one
+[    0.100006]     ok 2 demo_two # SKIP not here
+[    0.100007] # demo: pass:1 fail:0 skip:1 total:2
+[    0.100008] ok 1 demo
+@@@ BEGIN 2 tests, timeout 600s
+@@@ START guest_memfd_test
+TAP version 13
+ok 1 whatever
+@@@ END rc=0 secs=3 guest_memfd_test
+@@@ START x86/some_test
+1..0 # SKIP - Requirement not met: something
+@@@ END rc=4 secs=0 x86/some_test
+@@@ DONE
+LOG
+out=$("$P" "$tmp/pass.log"); rc=$?
+if [ $rc = 0 ] && [ "$(echo "$out" | tail -n 1)" = "2 passed, 0 failed, 2 skipped" ] &&
+   echo "$out" | grep -q '^skip .*x86/some_test # Requirement not met: something'; then
+	ok "clean console log passes, skips and KUnit counted"
+else
+	nok "clean console log passes, skips and KUnit counted" "rc=$rc $(echo "$out" | tr '\n' '|')"
+fi
+
+sed 's/@@@ END rc=0 secs=3 guest_memfd_test/@@@ END rc=1 secs=3 guest_memfd_test/' "$tmp/pass.log" > "$tmp/fail.log"
+out=$("$P" "$tmp/fail.log"); rc=$?
+if [ $rc = 1 ] && [ "$(echo "$out" | tail -n 1)" = "1 passed, 1 failed, 2 skipped" ]; then
+	ok "a failing test makes the result non-zero"
+else
+	nok "a failing test makes the result non-zero" "rc=$rc $(echo "$out" | tail -n 1)"
+fi
+
+sed 's/^TAP version 13$/TAP version 13\n[    5.000000] WARNING: CPU: 1 PID: 77 at mm\/foo.c:12 foo+0x1\/0x2/' "$tmp/pass.log" > "$tmp/warn.log"
+out=$("$P" "$tmp/warn.log"); rc=$?
+if [ $rc = 1 ] && echo "$out" | grep -q 'WARNING: CPU: 1 PID: 77 at mm/foo.c:12' &&
+   [ "$(echo "$out" | tail -n 1)" = "2 passed, 1 failed, 2 skipped" ]; then
+	ok "a WARNING in the console makes the result non-zero"
+else
+	nok "a WARNING in the console makes the result non-zero" "rc=$rc $(echo "$out" | tail -n 1)"
+fi
+
+grep -v '@@@ DONE' "$tmp/pass.log" > "$tmp/dead.log"
+out=$("$P" "$tmp/dead.log"); rc=$?
+if [ $rc = 1 ] && echo "$out" | grep -q '^not ok .*vm # VM did not finish'; then
+	ok "a VM that does not finish makes the result non-zero"
+else
+	nok "a VM that does not finish makes the result non-zero" "rc=$rc"
+fi
+
+sed 's/    ok 1 demo_one/    not ok 1 demo_one/' "$tmp/pass.log" > "$tmp/kunit.log"
+out=$("$P" "$tmp/kunit.log"); rc=$?
+if [ $rc = 1 ] && echo "$out" | grep -q '^not ok kunit:demo.demo_one'; then
+	ok "a failing KUnit case makes the result non-zero"
+else
+	nok "a failing KUnit case makes the result non-zero" "rc=$rc $(echo "$out" | tr '\n' '|')"
+fi
+
+# 5. A base tarball whose checksum does not match is a hard error naming both.
+mkdir -p "$tmp/xdg/kvm-nodirectmap"
+echo bogus > "$tmp/xdg/kvm-nodirectmap/linux-source-7.3.4.tar.xz"
+bogus=$(sha256sum "$tmp/xdg/kvm-nodirectmap/linux-source-7.3.4.tar.xz" | cut -d' ' -f1)
+if ! XDG_CACHE_HOME=$tmp/xdg "$S/fetch-base.sh" "$tmp/out.tar.xz" > "$tmp/log" 2>&1 &&
+   grep -q "76df1affb19f24926949369be1d74b60071c963c598ce8780bddd4bbf0fc3bc4" "$tmp/log" &&
+   grep -q "$bogus" "$tmp/log" && [ ! -e "$tmp/out.tar.xz" ]; then
+	ok "checksum mismatch is a hard error naming both sums"
+else
+	nok "checksum mismatch is a hard error naming both sums" "$(tail -2 "$tmp/log" | tr '\n' ' ')"
+fi
+
+exit $failed
