@@ -16,7 +16,7 @@ command -v ccache >/dev/null && cc="ccache gcc"
 
 mkdir -p "$HDR" "$OUT"
 start=$(date +%s)
-make -C "$TREE" -s O="$HDR" headers_install INSTALL_HDR_PATH="$HDR/usr" >/dev/null
+make -C "$TREE" -s O="$HDR" ARCH=x86 headers >/dev/null
 make -C "$TREE/tools/testing/selftests/kvm" -s -j"$JOBS" ARCH=x86 \
 	CC="$cc" OUTPUT="$OUT" KHDR_INCLUDES="-isystem $HDR/usr/include" \
 	LDFLAGS="-static -pthread -no-pie" "$@"
