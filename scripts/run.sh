@@ -19,6 +19,10 @@ mkdir -p "$B"
 "$top/scripts/build-selftests.sh" > "$B/selftests-build.log" 2>&1 ||
 	{ tail -30 "$B/selftests-build.log"; exit 1; }
 
+if [ "$mode" = bench ]; then
+	"$top/scripts/build-bench.sh"
+fi
+
 case $mode in
 demo)  list=$top/tests/demo.list; cmdline="kvm.force_emulation_prefix=1" ;;
 bench) list=$top/tests/bench.list; cmdline="kvm.force_emulation_prefix=1" ;;

@@ -50,6 +50,18 @@ make_base() {
 		"$top/scripts/fetch-base.sh" "$BASE_TARBALL"
 		tar -C "$TREE" --strip-components=1 -xJf "$BASE_TARBALL"
 	fi
+	# Debian's .gitignore ignores everything at the top level (its
+	# packaging repository holds only debian/), which would hide every
+	# file a patch adds from 'git add'.  Drop that rule from the base.
+	if grep -q '^# Debian packaging: ignore everything at the top level' "$TREE/.gitignore" 2>/dev/null; then
+		awk '{ l[NR] = $0 }
+		     /^# Debian packaging: ignore everything at the top level/ { cut = NR }
+		     END { if (l[cut - 1] == "#") cut--
+			   while (cut > 1 && l[cut - 1] == "") cut--
+			   for (i = 1; i < cut; i++) print l[i] }' \
+			"$TREE/.gitignore" > "$TREE/.gitignore.new"
+		mv "$TREE/.gitignore.new" "$TREE/.gitignore"
+	fi
 	git -C "$TREE" init -q -b master
 	git -C "$TREE" config core.autocrlf false
 	git -C "$TREE" config gc.auto 0

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Cost of GUEST_MEMFD_FLAG_NO_DIRECT_MAP: fallocate() population and
+ * first-touch guest faults of the same amount of guest_memfd memory, with
+ * and without the flag, measured side by side in one run (alternating,
+ * median of several rounds).
+ *
+ * usage: gmem_no_direct_map_bench [-m MiB] [-r rounds]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/falloc.h>
+#include <linux/sizes.h>
+
+#include "kvm_util.h"
+#include "processor.h"
+#include "test_util.h"
+#include "ucall_common.h"
+
+#define BENCH_GPA	SZ_4G
+#define BENCH_SLOT	1
+
+static u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static u64 median(u64 *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_u64);
+	return v[n / 2];
+}
+
+static u64 bench_fallocate(size_t size, u64 flags)
+{
+	struct kvm_vm *vm = vm_create_barebones();
+	int fd = vm_create_guest_memfd(vm, size, flags);
+	u64 t0, t;
+
+	t0 = now_ns();
+	TEST_ASSERT(!fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, size), "fallocate");
+	t = now_ns() - t0;
+
+	close(fd);
+	kvm_vm_free(vm);
+	return t;
+}
+
+static void guest_touch(u64 gva, u64 size)
+{
+	u64 off;
+
+	for (off = 0; off < size; off += PAGE_SIZE)
+		*(volatile u64 *)(gva + off) = off;
+	GUEST_DONE();
+}
+
+static u64 bench_faults(size_t size, enum vm_mem_backing_src_type src)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	u64 t0, t;
+
+	vm = __vm_create_shape_with_one_vcpu(VM_SHAPE_DEFAULT, &vcpu,
+					     size / PAGE_SIZE, guest_touch);
+	vm_userspace_mem_region_add(vm, src, BENCH_GPA, BENCH_SLOT,
+				    size / PAGE_SIZE, 0);
+	virt_map(vm, BENCH_GPA, BENCH_GPA, size / PAGE_SIZE);
+	vcpu_args_set(vcpu, 2, (u64)BENCH_GPA, (u64)size);
+
+	t0 = now_ns();
+	vcpu_run(vcpu);
+	t = now_ns() - t0;
+	TEST_ASSERT_EQ(get_ucall(vcpu, NULL), UCALL_DONE);
+
+	kvm_vm_free(vm);
+	return t;
+}
+
+int main(int argc, char *argv[])
+{
+	const u64 base = GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED;
+	u64 pop[2][16], flt[2][16], p[2], f[2];
+	size_t size = 256ul << 20;
+	int rounds = 3, opt, i, m;
+
+	while ((opt = getopt(argc, argv, "m:r:")) != -1) {
+		switch (opt) {
+		case 'm':
+			size = strtoul(optarg, NULL, 0) << 20;
+			break;
+		case 'r':
+			rounds = atoi(optarg);
+			break;
+		default:
+			printf("usage: %s [-m MiB] [-r rounds]\n", argv[0]);
+			return 1;
+		}
+	}
+	TEST_ASSERT(rounds > 0 && rounds <= 16, "1..16 rounds");
+	TEST_REQUIRE(kvm_check_cap(KVM_CAP_GUEST_MEMFD_FLAGS) &
+		     GUEST_MEMFD_FLAG_NO_DIRECT_MAP);
+
+	printf("guest_memfd of %zu MiB, %d rounds, alternating plain / NO_DIRECT_MAP\n",
+	       size >> 20, rounds);
+	for (i = 0; i < rounds; i++) {
+		for (m = 0; m < 2; m++) {
+			/* Alternate the order so neither always goes first. */
+			int mode = (i & 1) ? !m : m;
+
+			pop[mode][i] = bench_fallocate(size, base |
+				(mode ? GUEST_MEMFD_FLAG_NO_DIRECT_MAP : 0));
+			flt[mode][i] = bench_faults(size, mode ?
+				VM_MEM_SRC_GUEST_MEMFD_NO_DIRECT_MAP :
+				VM_MEM_SRC_GUEST_MEMFD);
+		}
+		printf("  round %d: fallocate %6.1f / %6.1f ms, faults %6.1f / %6.1f ms\n", i,
+		       pop[0][i] / 1e6, pop[1][i] / 1e6, flt[0][i] / 1e6, flt[1][i] / 1e6);
+	}
+	for (m = 0; m < 2; m++) {
+		p[m] = median(pop[m], rounds);
+		f[m] = median(flt[m], rounds);
+	}
+
+	printf("fallocate population (median): plain %.1f ms, NO_DIRECT_MAP %.1f ms\n",
+	       p[0] / 1e6, p[1] / 1e6);
+	printf("first-touch guest faults (median, %zu pages): plain %.1f ms (%.2f us/page), NO_DIRECT_MAP %.1f ms (%.2f us/page)\n",
+	       size / PAGE_SIZE, f[0] / 1e6, f[0] / 1e3 / (size / PAGE_SIZE),
+	       f[1] / 1e6, f[1] / 1e3 / (size / PAGE_SIZE));
+	printf("RATIO population NO_DIRECT_MAP/plain: %.2f\n", (double)p[1] / p[0]);
+	printf("RATIO first-touch faults NO_DIRECT_MAP/plain: %.2f\n", (double)f[1] / f[0]);
+	return 0;
+}

@@ -1,0 +1,30 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# build-bench.sh: the workspace's benchmark programs (bench/*.c), compiled
+# like KVM selftests and linked statically against the selftest library
+# objects that build-selftests.sh produced, into build/extra/bench/.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+TREE=${TREE:-$top/build/linux}
+ST=$top/build/selftests
+K=$TREE/tools/testing/selftests/kvm
+OUT=$top/build/extra/bench
+
+[ -d "$ST/lib" ] || { echo "build-bench: run build-selftests.sh first" >&2; exit 1; }
+mkdir -p "$OUT"
+cflags=(-D_GNU_SOURCE= -Wall -Wstrict-prototypes -Wuninitialized -O2 -g -std=gnu99
+	-DCONFIG_64BIT -U_FORTIFY_SOURCE -fno-builtin-memcmp -fno-builtin-memcpy
+	-fno-builtin-memset -fno-builtin-strnlen -fno-stack-protector -fno-PIE
+	-fno-strict-aliasing -march=x86-64-v2
+	-I"$TREE/tools/testing/selftests" -I"$TREE/tools/include"
+	-I"$TREE/tools/arch/x86/include" -I"$K/include" -I"$K/include/x86" -I"$K"
+	-isystem "$top/build/headers/usr/include")
+mapfile -t objs < <(find "$ST/lib" -name '*.o' | LC_ALL=C sort)
+for src in "$top"/bench/*.c; do
+	[ -e "$src" ] || continue
+	bin=$OUT/$(basename "$src" .c)
+	gcc "${cflags[@]}" -static -pthread -no-pie "$src" "${objs[@]}" -ldl -o "$bin"
+done
+echo "build-bench: $(ls "$OUT" | wc -l) program(s) in $OUT"
