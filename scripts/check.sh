@@ -56,6 +56,16 @@ for pti in on off; do
 		"pti=$pti kvm.force_emulation_prefix=1"
 	logs+=(--label "pti=$pti" "$B/console-check-pti$pti.log")
 done
+# The KUnit suites once more with 4-level paging (the runs above use 5-level).
+: > "$B/kunit-only.list"
+"$top/scripts/initramfs.sh" "$B/initramfs-kunit.cpio.gz" "$B/kunit-only.list" ||
+	fatal initramfs "initramfs build failed"
+for pti in on off; do
+	step "VM pti=$pti no5lvl (KUnit only)"
+	"$top/scripts/run-vm.sh" "check-pti$pti-4level" "$B/initramfs-kunit.cpio.gz" \
+		"pti=$pti no5lvl"
+	logs+=(--label "pti=$pti,4-level" "$B/console-check-pti$pti-4level.log")
+done
 
 step "checkpatch"
 if "$top/scripts/checkpatch.sh" > "$B/checkpatch.log" 2>&1; then
