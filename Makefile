@@ -5,7 +5,7 @@ S := scripts
 CONFIG ?= test
 
 .PHONY: help deps tree export kernel selftests check check-full checkpatch \
-	run shell bench test-workspace clean distclean
+	run shell bench test-workspace bisect-check clean distclean
 
 help:
 	@echo "make run          build and boot the patched kernel, run the demonstration"
@@ -14,7 +14,7 @@ help:
 	@echo "make bench        benchmarks inside the test VM"
 	@echo "make tree|export  build/linux from patches/ | patches/ from build/linux"
 	@echo "make kernel [CONFIG=test|debug|modular]   make selftests   make shell"
-	@echo "make checkpatch   make deps   make test-workspace   make clean"
+	@echo "make checkpatch   make deps   make test-workspace   make bisect-check"
 
 deps:
 	@$(S)/deps.sh
@@ -52,6 +52,10 @@ bench:
 
 test-workspace:
 	@tests/workspace/run.sh
+
+# Every commit of the series builds on its own (test and modular configs).
+bisect-check: tree
+	@$(S)/bisect-check.sh test modular
 
 clean:
 	rm -rf build/kbuild-* build/selftests build/headers build/extra build/*.log \

@@ -11,7 +11,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 variant=${1:-test}
 TREE=${TREE:-$top/build/linux}
-OUT=$top/build/kbuild-$variant
+OUT=${OUTDIR:-$top/build/kbuild-$variant}
 JOBS=${JOBS:-$(nproc)}
 
 die() { echo "build-kernel: $*" >&2; exit 1; }

@@ -1,0 +1,36 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# bisect-check.sh [CONFIG...]: build every commit of the series on its own
+# (default: the test configuration), in a separate worktree and build
+# directory so build/linux and build/kbuild-* are left alone.  Fails on the
+# first commit that does not build.  CONFIG=modular builds KVM as modules.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+TREE=${TREE:-$top/build/linux}
+WT=$top/build/bisect-tree
+variants=("${@:-test}")
+
+git -C "$TREE" worktree prune
+if [ ! -d "$WT" ]; then
+	git -C "$TREE" worktree add -q --detach "$WT" base
+fi
+commits=$(git -C "$TREE" rev-list --reverse base..HEAD)
+n=0
+for c in $commits; do
+	n=$((n + 1))
+	git -C "$WT" checkout -q --detach "$c"
+	for v in "${variants[@]}"; do
+		printf 'bisect-check: [%d] %s (%s) ... ' "$n" "$(git -C "$WT" log -1 --format=%s)" "$v"
+		if TREE=$WT OUTDIR=$top/build/bisect-$v "$top/scripts/build-kernel.sh" "$v" \
+			> "$top/build/bisect-$v.log" 2>&1; then
+			echo ok
+		else
+			echo FAILED
+			tail -20 "$top/build/bisect-$v.log"
+			exit 1
+		fi
+	done
+done
+echo "bisect-check: all $n commits build (${variants[*]})"
