@@ -147,7 +147,7 @@ int main(int argc, char *argv[])
 	printf("fallocate population (median): plain %.1f ms, NO_DIRECT_MAP %.1f ms\n",
 	       p[0] / 1e6, p[1] / 1e6);
 	printf("first-touch guest faults (median, %zu pages): plain %.1f ms (%.2f us/page), NO_DIRECT_MAP %.1f ms (%.2f us/page)\n",
-	       size / PAGE_SIZE, f[0] / 1e6, f[0] / 1e3 / (size / PAGE_SIZE),
+	       (size_t)(size / PAGE_SIZE), f[0] / 1e6, f[0] / 1e3 / (size / PAGE_SIZE),
 	       f[1] / 1e6, f[1] / 1e3 / (size / PAGE_SIZE));
 	printf("first-touch guest faults after fallocate (median): plain %.1f ms, NO_DIRECT_MAP %.1f ms\n",
 	       pf[0] / 1e6, pf[1] / 1e6);
