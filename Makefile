@@ -4,13 +4,14 @@
 S := scripts
 CONFIG ?= test
 
-.PHONY: help deps tree export kernel selftests check check-full checkpatch \
+.PHONY: help deps tree export kernel selftests check check-full check-debug checkpatch \
 	run shell bench test-workspace bisect-check clean distclean
 
 help:
 	@echo "make run          build and boot the patched kernel, run the demonstration"
 	@echo "make check        workspace tests, kernel, selftests, VM tests, checkpatch"
 	@echo "make check-full   the same with every x86 KVM selftest"
+	@echo "make check-debug  tests/kvm.list on the debug kernel (KASAN, lockdep, ...)"
 	@echo "make bench        benchmarks inside the test VM"
 	@echo "make tree|export  build/linux from patches/ | patches/ from build/linux"
 	@echo "make kernel [CONFIG=test|debug|modular]   make selftests   make shell"
@@ -37,6 +38,9 @@ check:
 
 check-full:
 	@$(S)/check.sh full
+
+check-debug:
+	@$(S)/check.sh debug
 
 checkpatch:
 	@$(S)/checkpatch.sh

@@ -20,29 +20,10 @@
 #include "test_util.h"
 #include "ucall_common.h"
 
+#include "bench_util.h"
+
 #define BENCH_GPA	SZ_4G
 #define BENCH_SLOT	1
-
-static u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	u64 x = *(const u64 *)a, y = *(const u64 *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static u64 median(u64 *v, int n)
-{
-	qsort(v, n, sizeof(*v), cmp_u64);
-	return v[n / 2];
-}
 
 static u64 bench_fallocate(size_t size, u64 flags)
 {

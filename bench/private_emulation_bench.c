@@ -21,24 +21,11 @@
 #include "test_util.h"
 #include "ucall_common.h"
 
+#include "bench_util.h"
+
 #define PRIV_GPA	SZ_4G
 #define PRIV_SLOT	1
 #define PRIV_PAGES	64
-
-static u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	u64 x = *(const u64 *)a, y = *(const u64 *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static void guest_code(u64 n)
 {
@@ -137,10 +124,8 @@ int main(int argc, char *argv[])
 		printf("  round %d: direct map %.1f ms, NO_DIRECT_MAP (mm-local) %.1f ms\n",
 		       i, t[0][i] / 1e6, t[1][i] / 1e6);
 	}
-	for (m = 0; m < 2; m++) {
-		qsort(t[m], rounds, sizeof(u64), cmp_u64);
-		med[m] = t[m][rounds / 2];
-	}
+	for (m = 0; m < 2; m++)
+		med[m] = median(t[m], rounds);
 	printf("emulated accesses per second (median): direct map %.0f, NO_DIRECT_MAP %.0f\n",
 	       n * 1e9 / med[0], n * 1e9 / med[1]);
 	printf("RATIO emulation throughput NO_DIRECT_MAP/direct map: %.2f\n",

@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# check.sh [full]: workspace self-tests, tree, kernel, selftests, then the
-# test VM (once with pti=on, once with pti=off) running tests/kvm.list (or
-# every x86 KVM selftest for "full") plus the built-in KUnit suites, then
-# checkpatch.  Prints one line per result and finally
+# check.sh [full|debug]: workspace self-tests, tree, kernel, selftests, then
+# the test VM (once with pti=on, once with pti=off) running tests/kvm.list
+# (or every x86 KVM selftest for "full") plus the built-in KUnit suites, then
+# checkpatch.  "debug" runs tests/kvm.list once, pti=on, on the debug kernel
+# (KASAN, lockdep, DEBUG_VM, kmemleak, ...), with longer timeouts.  Prints one line per result and finally
 # "N passed, N failed, N skipped"; exits non-zero when anything failed.
 set -uo pipefail
 
@@ -34,8 +35,16 @@ fi
 "$top/scripts/deps.sh" || fatal deps "missing host packages"
 step "tree"
 "$top/scripts/tree.sh" || fatal tree "make tree failed"
-step "kernel"
-"$top/scripts/build-kernel.sh" test || fatal kernel "kernel build failed"
+variant=test
+ptis="on off"
+if [ "$mode" = debug ]; then
+	variant=debug
+	ptis=on
+	export KERNEL=$B/kbuild-debug/arch/x86/boot/bzImage
+	export VM_TIMEOUT=${VM_TIMEOUT:-5400} TEST_TIMEOUT=${TEST_TIMEOUT:-1800}
+fi
+step "kernel ($variant)"
+"$top/scripts/build-kernel.sh" "$variant" || fatal kernel "kernel build failed"
 step "selftests"
 "$top/scripts/build-selftests.sh" > "$B/selftests-build.log" 2>&1 ||
 	{ tail -30 "$B/selftests-build.log"; fatal selftests "selftests build failed"; }
@@ -50,7 +59,7 @@ fi
 	fatal initramfs "initramfs build failed"
 
 logs=()
-for pti in on off; do
+for pti in $ptis; do
 	step "VM pti=$pti"
 	"$top/scripts/run-vm.sh" "check-pti$pti" "$B/initramfs-check.cpio.gz" \
 		"pti=$pti kvm.force_emulation_prefix=1"
@@ -60,7 +69,7 @@ done
 : > "$B/kunit-only.list"
 "$top/scripts/initramfs.sh" "$B/initramfs-kunit.cpio.gz" "$B/kunit-only.list" ||
 	fatal initramfs "initramfs build failed"
-for pti in on off; do
+for pti in $ptis; do
 	step "VM pti=$pti no5lvl (KUnit only)"
 	"$top/scripts/run-vm.sh" "check-pti$pti-4level" "$B/initramfs-kunit.cpio.gz" \
 		"pti=$pti no5lvl"
