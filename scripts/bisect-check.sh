@@ -23,7 +23,8 @@ for c in $commits; do
 	git -C "$WT" checkout -q --detach "$c"
 	for v in "${variants[@]}"; do
 		printf 'bisect-check: [%d] %s (%s) ... ' "$n" "$(git -C "$WT" log -1 --format=%s)" "$v"
-		if TREE=$WT OUTDIR=$top/build/bisect-$v "$top/scripts/build-kernel.sh" "$v" \
+		if TREE=$WT OUTDIR=$top/build/bisect-$v ALLOW_DROPPED=1 \
+			"$top/scripts/build-kernel.sh" "$v" \
 			> "$top/build/bisect-$v.log" 2>&1; then
 			echo ok
 		else
