@@ -62,7 +62,7 @@ bisect-check: tree
 	@$(S)/bisect-check.sh test modular
 
 clean:
-	rm -rf build/kbuild-* build/selftests build/headers build/extra build/*.log \
+	rm -rf build/kbuild-* build/selftests build/selftests-headers build/bisect-* build/extra build/*.log \
 		build/*.cpio.gz build/*.txt
 
 distclean:

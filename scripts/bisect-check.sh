@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # bisect-check.sh [CONFIG...]: build every commit of the series on its own
-# (default: the test configuration), in a separate worktree and build
+# (default: the test configuration) and, where a commit changes them, the
+# KVM selftests, in a separate worktree and build
 # directory so build/linux and build/kbuild-* are left alone.  Fails on the
 # first commit that does not build.  CONFIG=modular builds KVM as modules.
 set -euo pipefail
@@ -21,6 +22,18 @@ n=0
 for c in $commits; do
 	n=$((n + 1))
 	git -C "$WT" checkout -q --detach "$c"
+	# The KVM selftests too, for the patches that change them.
+	if ! git -C "$WT" diff --quiet "$c~1" "$c" -- tools/testing/selftests/kvm; then
+		printf 'bisect-check: [%d] selftests ... ' "$n"
+		if TREE=$WT SELFTESTS_OUT=$top/build/bisect-selftests \
+			"$top/scripts/build-selftests.sh" > "$top/build/bisect-selftests.log" 2>&1; then
+			echo ok
+		else
+			echo FAILED
+			tail -20 "$top/build/bisect-selftests.log"
+			exit 1
+		fi
+	fi
 	for v in "${variants[@]}"; do
 		printf 'bisect-check: [%d] %s (%s) ... ' "$n" "$(git -C "$WT" log -1 --format=%s)" "$v"
 		if TREE=$WT OUTDIR=$top/build/bisect-$v ALLOW_DROPPED=1 \

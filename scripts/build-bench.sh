@@ -20,7 +20,7 @@ cflags=(-D_GNU_SOURCE= -Wall -Wstrict-prototypes -Wuninitialized -O2 -g -std=gnu
 	-fno-strict-aliasing -march=x86-64-v2
 	-I"$TREE/tools/testing/selftests" -I"$TREE/tools/include"
 	-I"$TREE/tools/arch/x86/include" -I"$K/include" -I"$K/include/x86" -I"$K"
-	-I"$top/bench" -isystem "$top/build/headers/usr/include")
+	-I"$top/bench" -isystem "$top/build/selftests-headers/usr/include")
 mapfile -t objs < <(find "$ST/lib" -name '*.o' | LC_ALL=C sort)
 for src in "$top"/bench/*.c; do
 	[ -e "$src" ] || continue

@@ -7,8 +7,8 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 TREE=${TREE:-$top/build/linux}
-HDR=$top/build/headers
-OUT=$top/build/selftests
+OUT=${SELFTESTS_OUT:-$top/build/selftests}
+HDR=$OUT-headers
 JOBS=${JOBS:-$(nproc)}
 
 cc=gcc
