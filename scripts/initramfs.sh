@@ -6,7 +6,8 @@
 # busybox-static, scripts/guest/init, and the static test binaries named by
 # the test lists (first word of each line, relative to build/selftests, or
 # an absolute path inside the VM under /kvm for extra programs in
-# build/extra).
+# build/extra).  An extra program's directory may hold a data/ directory
+# (e.g. the guest that vmm/boot_guest boots), which is copied along.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -43,6 +44,11 @@ for list in "$@"; do
 		[ -n "$src" ] || { echo "initramfs: $bin (from $list) was not built" >&2; exit 1; }
 		mkdir -p "$root/kvm/$(dirname "$bin")"
 		cp "$src" "$root/kvm/$bin"
+		data=$(dirname "$src")/data
+		if [ "$src" = "$EXTRA/$bin" ] && [ -d "$data" ] &&
+		   [ ! -d "$root/kvm/$(dirname "$bin")/data" ]; then
+			cp -r "$data" "$root/kvm/$(dirname "$bin")/data"
+		fi
 		echo "$line" >> "$root/tests.list"
 	done < "$list"
 done
