@@ -4,7 +4,8 @@
 # initramfs.sh OUT.cpio.gz LIST [LIST...]
 #
 # busybox-static, scripts/guest/init, and the static test binaries named by
-# the test lists (first word of each line, relative to build/selftests, or
+# the test lists (first word of each line after NAME=value environment
+# assignments, relative to build/selftests, or
 # an absolute path inside the VM under /kvm for extra programs in
 # build/extra).  An extra program's directory may hold a data/ directory
 # (e.g. the guest that vmm/boot_guest boots), which is copied along.
@@ -36,7 +37,8 @@ for list in "$@"; do
 		line=${line%%#*}
 		line=$(echo "$line" | sed 's/[[:space:]]*$//')
 		[ -n "$line" ] || continue
-		bin=${line%% *}
+		# Leading NAME=value words set the test's environment.
+		bin=$(echo "$line" | awk '{ for (i = 1; i <= NF; i++) if ($i !~ /^[A-Za-z_][A-Za-z0-9_]*=/) { print $i; exit } }')
 		src=
 		for d in "$ST" "$EXTRA"; do
 			[ -x "$d/$bin" ] && { src=$d/$bin; break; }
