@@ -24,6 +24,7 @@ fatal() {
 	exit 1
 }
 
+"$top/scripts/deps.sh" || fatal deps "missing host packages"
 step "workspace self-tests"
 if "$top/tests/workspace/run.sh" > "$B/workspace-tests.log" 2>&1; then
 	sed -n 's/^\(ok\|not ok\|skip\) /&/p' "$B/workspace-tests.log" >> "$extra"
@@ -32,7 +33,6 @@ else
 	grep -q '^not ok' "$extra" || echo "not ok workspace self-tests # see $B/workspace-tests.log" >> "$extra"
 fi
 
-"$top/scripts/deps.sh" || fatal deps "missing host packages"
 step "tree"
 "$top/scripts/tree.sh" || fatal tree "make tree failed"
 variant=test
@@ -48,6 +48,10 @@ step "kernel ($variant)"
 step "selftests"
 "$top/scripts/build-selftests.sh" > "$B/selftests-build.log" 2>&1 ||
 	{ tail -30 "$B/selftests-build.log"; fatal selftests "selftests build failed"; }
+step "vmm"
+KERNEL=${KERNEL:-$B/kbuild-test/arch/x86/boot/bzImage} "$top/scripts/build-vmm.sh" \
+	> "$B/vmm-build.log" 2>&1 ||
+	{ tail -30 "$B/vmm-build.log"; fatal vmm "vmm build failed"; }
 
 list=$top/tests/kvm.list
 if [ "$mode" = full ]; then

@@ -7,15 +7,15 @@
 # the test lists (first word of each line after NAME=value environment
 # assignments, relative to build/selftests, or
 # an absolute path inside the VM under /kvm for extra programs in
-# build/extra).  An extra program's directory may hold a data/ directory
-# (e.g. the guest that vmm/boot_guest boots), which is copied along.
+# build/extra).  An extra program's whole directory is copied along (other
+# programs it runs, and data/, e.g. the guest that vmm/boot_guest boots).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:?usage: initramfs.sh OUT.cpio.gz LIST...}
 shift
-ST=$top/build/selftests
-EXTRA=$top/build/extra
+ST=${SELFTESTS_OUT:-$top/build/selftests}
+EXTRA=${EXTRA_OUT:-$top/build/extra}
 
 bb=$(command -v busybox || true)
 [ -n "$bb" ] || bb=/bin/busybox
@@ -45,11 +45,11 @@ for list in "$@"; do
 		done
 		[ -n "$src" ] || { echo "initramfs: $bin (from $list) was not built" >&2; exit 1; }
 		mkdir -p "$root/kvm/$(dirname "$bin")"
-		cp "$src" "$root/kvm/$bin"
-		data=$(dirname "$src")/data
-		if [ "$src" = "$EXTRA/$bin" ] && [ -d "$data" ] &&
-		   [ ! -d "$root/kvm/$(dirname "$bin")/data" ]; then
-			cp -r "$data" "$root/kvm/$(dirname "$bin")/data"
+		if [ "$src" = "$EXTRA/$bin" ]; then
+			# Extra programs come with their directory (helpers, data/).
+			cp -r "$(dirname "$src")/." "$root/kvm/$(dirname "$bin")/"
+		else
+			cp "$src" "$root/kvm/$bin"
 		fi
 		echo "$line" >> "$root/tests.list"
 	done < "$list"

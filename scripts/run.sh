@@ -22,6 +22,8 @@ mkdir -p "$B"
 if [ "$mode" = bench ]; then
 	"$top/scripts/build-bench.sh"
 fi
+"$top/scripts/build-vmm.sh" > "$B/vmm-build.log" 2>&1 ||
+	{ tail -30 "$B/vmm-build.log"; exit 1; }
 
 case $mode in
 demo)  list=$top/tests/demo.list; cmdline="kvm.force_emulation_prefix=1" ;;

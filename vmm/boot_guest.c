@@ -435,6 +435,12 @@ static const char *const bad_words[] = {
 static void check_direct_map(void);
 static void check_pv_features(void);
 
+/* What check_direct_map() found. */
+static struct {
+	bool checked;
+	unsigned long nonzero, in_dmap;
+} dmap;
+
 static void copy_str(char *dst, size_t size, const char *src)
 {
 	size_t len = strnlen(src, size - 1);
@@ -718,6 +724,9 @@ static void check_direct_map(void)
 	free(vec);
 	close(kfd);
 	close(pfd);
+	dmap.checked = true;
+	dmap.nonzero = nonzero;
+	dmap.in_dmap = in_dmap;
 
 	printf("boot_guest: direct map check while the guest runs: %lu pages populated, %lu hold data: %lu readable through the direct map, %lu not (%.1f MiB), %lu without PFN\n",
 	       populated, nonzero, in_dmap, absent, absent * PAGE_SIZE / 1048576.0, no_pfn);
@@ -953,6 +962,18 @@ int main(int argc, char **argv)
 	check(guest.ready > 0, "the PV features%s were checked while the guest ran",
 	      opt.expect_direct_map >= 0 ? " and the direct map" : "");
 
+	printf("boot_guest: in short: a Linux guest with %lu MiB of RAM in %s memory %s its init in %.1f s, clocksource %s",
+	       opt.mem_mib, backing_names[opt.backing],
+	       guest.init > 0 ? "reached" : "did not reach",
+	       guest.init > 0 ? guest.init - t_start : 0,
+	       guest.clocksource[0] ? guest.clocksource : "unknown");
+	if (dmap.checked)
+		printf("; while it ran, %.1f MiB of its RAM held data, %.1f MiB of which %s the host's direct map",
+		       dmap.nonzero * PAGE_SIZE / 1048576.0,
+		       (opt.expect_direct_map ? dmap.in_dmap : dmap.nonzero - dmap.in_dmap) *
+		       PAGE_SIZE / 1048576.0,
+		       opt.expect_direct_map ? "was in" : "was absent from");
+	printf(".\n");
 	printf("boot_guest: %s: %d check(s) failed\n", backing_names[opt.backing], failures);
 	return failures ? 1 : 0;
 }

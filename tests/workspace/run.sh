@@ -145,4 +145,33 @@ else
 	nok "checksum mismatch is a hard error naming both sums" "$(tail -2 "$tmp/log" | tr '\n' ' ')"
 fi
 
+# 6. initramfs: NAME=value words before a test set its environment (the
+#    binary is the first other word); an extra program brings its data/.
+st=$tmp/st ex=$tmp/extra
+mkdir -p "$st/x86" "$ex/vmm/data"
+printf '#!/bin/sh\n' > "$st/x86/foo_test"
+printf '#!/bin/sh\n' > "$ex/vmm/prog"
+printf '#!/bin/sh\n' > "$ex/vmm/helper"
+echo guest > "$ex/vmm/data/blob"
+chmod +x "$st/x86/foo_test" "$ex/vmm/prog" "$ex/vmm/helper"
+printf '# comment\nA=1 B=two x86/foo_test -x\nvmm/prog --y\n' > "$tmp/i.list"
+rm -rf "$tmp/root"; mkdir -p "$tmp/root"
+if SELFTESTS_OUT=$st EXTRA_OUT=$ex "$S/initramfs.sh" "$tmp/i.cpio.gz" "$tmp/i.list" > "$tmp/log" 2>&1 &&
+   (cd "$tmp/root" && gzip -dc "$tmp/i.cpio.gz" | cpio -id --quiet) &&
+   [ -x "$tmp/root/kvm/x86/foo_test" ] && [ -x "$tmp/root/kvm/vmm/prog" ] &&
+   [ -x "$tmp/root/kvm/vmm/helper" ] &&
+   [ "$(cat "$tmp/root/kvm/vmm/data/blob")" = guest ] &&
+   [ "$(cat "$tmp/root/tests.list")" = "$(printf 'A=1 B=two x86/foo_test -x\nvmm/prog --y')" ]; then
+	ok "initramfs: environment words, extra programs with their directory"
+else
+	nok "initramfs: environment words, extra programs with their directory" "$(tail -2 "$tmp/log" | tr '\n' ' ')"
+fi
+printf 'A=1 x86/missing_test\n' > "$tmp/i2.list"
+if ! SELFTESTS_OUT=$st EXTRA_OUT=$ex "$S/initramfs.sh" "$tmp/i2.cpio.gz" "$tmp/i2.list" > "$tmp/log" 2>&1 &&
+   grep -q "x86/missing_test" "$tmp/log"; then
+	ok "initramfs: a test that was not built is named"
+else
+	nok "initramfs: a test that was not built is named" "$(tail -2 "$tmp/log" | tr '\n' ' ')"
+fi
+
 exit $failed
