@@ -25,7 +25,10 @@
  *
  * usage: boot_guest --memory anon|guest_memfd|guest_memfd_no_direct_map
  *        [--kernel FILE] [--initrd FILE] [--mem MiB] [--cmdline ARGS]
- *        [--expect-direct-map yes|no] [--timeout SECONDS] [--quiet]
+ *        [--expect-direct-map yes|no] [--timeout SECONDS] [--quiet] [--stats]
+ *
+ * --stats prints KVM's statistics of the VM and its vCPU (KVM_GET_STATS_FD,
+ * non-zero values) when the guest has shut down.
  *
  * Exit status: 0 if every check passed, 1 otherwise, 4 if the host cannot
  * run the test (no /dev/kvm, flag not offered).
@@ -85,7 +88,7 @@ static struct {
 	unsigned long mem_mib;
 	int expect_direct_map;		/* -1: do not check */
 	unsigned int timeout;
-	bool quiet;
+	bool quiet, stats;
 } opt = {
 	.backing = BACKING_GMEM_NDM,
 	.kernel = "/kvm/vmm/data/bzImage",
@@ -802,12 +805,54 @@ static void on_alarm(int sig)
 	timed_out = 1;
 }
 
+/* Print the non-zero statistics of a VM or vCPU file descriptor. */
+static void print_stats(int fd, const char *what)
+{
+	struct kvm_stats_header hdr;
+	struct kvm_stats_desc *desc;
+	size_t dsize;
+	uint64_t *data;
+	int sfd;
+	char *descs;
+	uint32_t i, j;
+
+	sfd = ioctl(fd, KVM_GET_STATS_FD, NULL);
+	if (sfd < 0)
+		die("KVM_GET_STATS_FD (%s): %s", what, strerror(errno));
+	if (pread(sfd, &hdr, sizeof(hdr), 0) != sizeof(hdr))
+		die("stats header (%s): %s", what, strerror(errno));
+	dsize = sizeof(*desc) + hdr.name_size;
+	descs = calloc(hdr.num_desc, dsize);
+	if (!descs)
+		die("out of memory");
+	if (pread(sfd, descs, hdr.num_desc * dsize, hdr.desc_offset) !=
+	    (ssize_t)(hdr.num_desc * dsize))
+		die("stats descriptors (%s): %s", what, strerror(errno));
+	for (i = 0; i < hdr.num_desc; i++) {
+		desc = (struct kvm_stats_desc *)(descs + i * dsize);
+		data = calloc(desc->size, sizeof(*data));
+		if (!data)
+			die("out of memory");
+		if (pread(sfd, data, desc->size * sizeof(*data),
+			  hdr.data_offset + desc->offset) !=
+		    (ssize_t)(desc->size * sizeof(*data)))
+			die("stats data (%s): %s", what, strerror(errno));
+		for (j = 0; j < desc->size; j++)
+			if (data[j] && desc->size == 1)
+				printf("boot_guest: stat %s %s %llu\n", what, desc->name,
+				       (unsigned long long)data[j]);
+		free(data);
+	}
+	free(descs);
+	close(sfd);
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: boot_guest --memory anon|guest_memfd|guest_memfd_no_direct_map\n"
 		"       [--kernel FILE] [--initrd FILE] [--mem MiB] [--cmdline ARGS]\n"
-		"       [--expect-direct-map yes|no] [--timeout SECONDS] [--quiet]\n");
+		"       [--expect-direct-map yes|no] [--timeout SECONDS] [--quiet] [--stats]\n");
 	exit(2);
 }
 
@@ -822,6 +867,7 @@ static void parse_args(int argc, char **argv)
 		{ "expect-direct-map", required_argument, NULL, 'd' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "stats", no_argument, NULL, 'S' },
 		{}
 	};
 	int c, i;
@@ -863,6 +909,9 @@ static void parse_args(int argc, char **argv)
 			break;
 		case 'q':
 			opt.quiet = true;
+			break;
+		case 'S':
+			opt.stats = true;
 			break;
 		default:
 			usage();
@@ -946,6 +995,10 @@ int main(int argc, char **argv)
 
 	printf("boot_guest: guest ran %.2f s (%lu console lines)\n", now() - t_start,
 	       guest.lines);
+	if (opt.stats) {
+		print_stats(vm_fd, "vm");
+		print_stats(vcpu_fd, "vcpu");
+	}
 	check(!timed_out, "the guest finished within %u s", opt.timeout);
 	check(guest.init > 0, "the guest reached its init (boot time %.2f s)",
 	      guest.init > 0 ? guest.init - t_start : 0);
