@@ -423,7 +423,7 @@ static void load_kernel(void)
  * host.
  */
 static struct {
-	double init, ready, sleep_begin, sleep_end, done;
+	double kernel, init, ready, sleep_begin, sleep_end, done;
 	char clocksource[64];
 	bool bad;
 	char bad_line[256];
@@ -452,6 +452,48 @@ static void copy_str(char *dst, size_t size, const char *src)
 	dst[len] = 0;
 }
 
+/*
+ * CPU time of this process so far, from /proc/self/stat: in user mode, in
+ * the host kernel, and running the guest (which the kernel also counts as
+ * user time, so it is taken out of it here).
+ */
+static void print_cpu_time(const char *when)
+{
+	unsigned long utime, stime, gtime;
+	long hz = sysconf(_SC_CLK_TCK);
+	char buf[1024], *p;
+	FILE *f;
+	int i;
+
+	f = fopen("/proc/self/stat", "r");
+	if (!f || !fgets(buf, sizeof(buf), f))
+		die("/proc/self/stat: %s", strerror(errno));
+	fclose(f);
+	/* Fields after the command name, which may hold spaces: state is 3. */
+	p = strrchr(buf, ')');
+	if (!p)
+		die("/proc/self/stat: unexpected format");
+	p += 2;
+	utime = stime = gtime = 0;
+	for (i = 3; *p && i <= 43; i++) {
+		unsigned long v = strtoul(p, NULL, 10);
+
+		if (i == 14)
+			utime = v;
+		else if (i == 15)
+			stime = v;
+		else if (i == 43)
+			gtime = v;
+		p = strchr(p, ' ');
+		if (!p)
+			break;
+		p++;
+	}
+	printf("boot_guest: cpu time %s: guest %.2f s, host kernel %.2f s, vmm user %.2f s\n",
+	       when, (double)gtime / hz, (double)stime / hz,
+	       (double)(utime > gtime ? utime - gtime : 0) / hz);
+}
+
 static void guest_line(const char *line)
 {
 	double t = now();
@@ -467,8 +509,13 @@ static void guest_line(const char *line)
 		}
 	}
 
-	if (!strcmp(line, "@@ INIT")) {
+	if (opt.stats && !guest.kernel && strstr(line, "Linux version")) {
+		guest.kernel = t;
+		print_cpu_time("when the guest kernel started");
+	} else if (!strcmp(line, "@@ INIT")) {
 		guest.init = t;
+		if (opt.stats)
+			print_cpu_time("at init");
 	} else if (!strncmp(line, "@@ CLOCKSOURCE ", 15)) {
 		copy_str(guest.clocksource, sizeof(guest.clocksource), line + 15);
 	} else if (!strcmp(line, "@@ READY")) {
@@ -996,6 +1043,7 @@ int main(int argc, char **argv)
 	printf("boot_guest: guest ran %.2f s (%lu console lines)\n", now() - t_start,
 	       guest.lines);
 	if (opt.stats) {
+		print_cpu_time("at exit");
 		print_stats(vm_fd, "vm");
 		print_stats(vcpu_fd, "vcpu");
 	}
