@@ -174,4 +174,57 @@ else
 	nok "initramfs: a test that was not built is named" "$(tail -2 "$tmp/log" | tr '\n' ' ')"
 fi
 
+# 7. The regression guard of check-full: only a test that fails with the
+#    series twice while stock passes it twice is a regression.
+C=$S/compare-stock.py
+cat > "$tmp/series.txt" <<'RES'
+ok     checkpatch # 31 patches clean
+ok     [pti=on] a_test # 1s
+not ok [pti=on] regressed_test # exit 1; boom
+not ok [pti=on] flaky_test # exit 1
+not ok [pti=on] clock_test # exit 1
+not ok [pti=on] broken_everywhere_test # exit 1; series
+not ok [pti=on] x86/series_own_test # exit 1
+skip   [pti=on] vmx_test # no VMX
+ok     [pti=on] kunit:mm_local.map_unmap # kunit
+3 passed, 5 failed, 1 skipped
+RES
+cat > "$tmp/stock.txt" <<'RES'
+ok     [pti=on] a_test # 1s
+ok     [pti=on] regressed_test # 1s
+ok     [pti=on] flaky_test # 1s
+ok     [pti=on] clock_test # 1s
+not ok [pti=on] broken_everywhere_test # exit 1; stock
+skip   [pti=on] vmx_test # no VMX
+ok     [pti=on] removed_test # 1s
+not ok kernel console: splat detected:
+    [pti=on] WARNING: CPU: 0 at arch/x86/kvm/x86.c:1
+5 passed, 2 failed, 1 skipped
+RES
+printf 'not ok [pti=on] regressed_test # exit 1; boom again\nok     [pti=on] flaky_test # 1s\nnot ok [pti=on] clock_test # exit 1\n' > "$tmp/rerun.txt"
+printf 'ok     [pti=on] regressed_test # 1s\nok     [pti=on] flaky_test # 1s\nnot ok [pti=on] clock_test # exit 1\n' > "$tmp/rerun-stock.txt"
+cand=$("$C" candidates "$tmp/series.txt" "$tmp/stock.txt")
+out=$("$C" final "$tmp/series.txt" "$tmp/stock.txt" "$tmp/rerun.txt" "$tmp/rerun-stock.txt"); rc=$?
+if [ "$cand" = "$(printf 'pti=on\tregressed_test\npti=on\tflaky_test\npti=on\tclock_test')" ] &&
+   [ $rc = 1 ] &&
+   echo "$out" | grep -q '^not ok \[pti=on\] regressed_test # REGRESSION: fails with the series twice' &&
+   echo "$out" | grep -q '^ok     \[pti=on\] flaky_test # flaky: failed once' &&
+   echo "$out" | grep -q '^skip   \[pti=on\] clock_test # flaky on both kernels' &&
+   echo "$out" | grep -q '^skip   \[pti=on\] broken_everywhere_test # fails on stock 7.3.4 too' &&
+   echo "$out" | grep -q '^not ok \[pti=on\] x86/series_own_test # exit 1' &&
+   echo "$out" | grep -q '^not ok \[pti=on\] removed_test # passes on stock 7.3.4 but did not run' &&
+   echo "$out" | grep -q '^# stock 7.3.4: kernel console' &&
+   [ "$(echo "$out" | tail -n 1)" = "4 passed, 3 failed, 3 skipped" ]; then
+	ok "check-full: regressions only when confirmed by a rerun on both kernels"
+else
+	nok "check-full: regressions only when confirmed by a rerun on both kernels" "rc=$rc $(echo "$cand $out" | tr '\n' '|')"
+fi
+# Without rerun results a candidate is still a failure, never a pass.
+out=$("$C" final "$tmp/series.txt" "$tmp/stock.txt"); rc=$?
+if [ $rc = 1 ] && echo "$out" | grep -q '^not ok \[pti=on\] flaky_test # REGRESSION? '; then
+	ok "check-full: a candidate without rerun results fails"
+else
+	nok "check-full: a candidate without rerun results fails" "rc=$rc"
+fi
+
 exit $failed

@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Soak of GUEST_MEMFD_FLAG_NO_DIRECT_MAP, for `make check-debug` (KASAN,
+ * lockdep, DEBUG_VM, kmemleak): several VMMs in parallel, each a process
+ * with one VM whose test memory is a NO_DIRECT_MAP guest_memfd.  Odd VMMs
+ * run a KVM_X86_SW_PROTECTED_VM with that memory private (KVM's emulator
+ * reaches it through mm-local mappings in the VMM); even ones a DEFAULT VM
+ * with it mmap()ed as the memslot's only backing.  In each, the vCPU writes
+ * natively (faults), loads and stores through forced emulation, while a
+ * thread of the VMM punches holes in the same pages; the guest checks that
+ * every value it reads is the one it wrote or zero (a punched page), never
+ * anything else.  Mid-run the VMMs fork() children that exit, some VMMs
+ * are SIGKILLed and the others exit with their VM still alive or after
+ * tearing it down.
+ *
+ * Afterwards the pages removed from the direct map (debugfs
+ * direct_map/removed_pages) and KVM's own page tables (/proc/meminfo
+ * SecPageTables) must be back to their values before the soak.  Page
+ * tables left accounted to a dead mm, e.g. mm-local ones, are reported by
+ * the kernel (check_mm(): "BUG: non-zero pgtables_bytes on freeing mm").
+ * The total of page tables (PageTables) is only printed: it includes the
+ * kernel's vmalloc page tables (thread stacks, KVM's allocations), which
+ * grow with use and are never freed.  Kernel splats and kmemleak reports
+ * are read from the console by the harness.  Needs
+ * kvm.force_emulation_prefix=1.
+ *
+ * usage: gmem_ndm_soak [-t seconds] [-n parallel VMMs]
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/falloc.h>
+#include <linux/sizes.h>
+
+#include "kvm_util.h"
+#include "processor.h"
+#include "test_util.h"
+#include "ucall_common.h"
+
+#define MEM_GPA		SZ_4G
+#define MEM_SLOT	1
+#define MEM_PAGES	64
+#define SYNC_EVERY	128
+#define MAX_VMMS	16
+
+#define REMOVED_PAGES	"/sys/kernel/debug/direct_map/removed_pages"
+
+/* Per-VMM counters, in memory shared with the supervisor. */
+struct vmm_stats {
+	u64 iterations;
+	u64 punches;
+	u64 forks;
+};
+
+static u64 val(u64 i)
+{
+	return 0x534f414b00000000ull | (i & 0xffffffffull);	/* "SOAK" */
+}
+
+static u64 fep_load(u64 *p)
+{
+	u64 v;
+
+	asm volatile(KVM_FEP "movq (%[p]), %[v]" : [v] "=r"(v) : [p] "r"(p) : "memory");
+	return v;
+}
+
+static void fep_store(u64 *p, u64 v)
+{
+	asm volatile(KVM_FEP "movq %[v], (%[p])" : : [v] "r"(v), [p] "r"(p) : "memory");
+}
+
+/*
+ * Every read sees the value just written or zero, if the VMM punched the
+ * page in between; old contents or another page's data would be a stale
+ * mapping.
+ */
+static void guest_code(u64 seed)
+{
+	u64 i, v, r, *p;
+
+	for (i = 1;; i++) {
+		p = (u64 *)(MEM_GPA + ((i * 7919 + seed) % MEM_PAGES) * PAGE_SIZE) +
+		    (i % (PAGE_SIZE / 8));
+		v = val(i);
+		WRITE_ONCE(*p, v);
+		r = fep_load(p);
+		__GUEST_ASSERT(r == v || !r, "emulated load %lu: 0x%lx, wrote 0x%lx", i, r, v);
+		fep_store(p, v + 1);
+		r = READ_ONCE(*p);
+		__GUEST_ASSERT(r == v + 1 || !r, "load %lu: 0x%lx, emulator wrote 0x%lx",
+			       i, r, v + 1);
+		if (!(i % SYNC_EVERY))
+			GUEST_SYNC(i);
+	}
+}
+
+struct puncher {
+	int fd;
+	unsigned int seed;
+	bool stop;
+	struct vmm_stats *stats;
+};
+
+static void *punch_loop(void *arg)
+{
+	struct puncher *p = arg;
+
+	while (!READ_ONCE(p->stop)) {
+		u64 page = rand_r(&p->seed) % MEM_PAGES;
+		u64 n = 1 + rand_r(&p->seed) % 4;
+
+		if (page + n > MEM_PAGES)
+			n = MEM_PAGES - page;
+		TEST_ASSERT(!fallocate(p->fd, FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE,
+				       page * PAGE_SIZE, n * PAGE_SIZE),
+			    "PUNCH_HOLE: %s", strerror(errno));
+		WRITE_ONCE(p->stats->punches, p->stats->punches + 1);
+		usleep(rand_r(&p->seed) % 500);
+	}
+	return NULL;
+}
+
+static u64 now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
+}
+
+/* One VMM: runs until @end_ms, unless the supervisor kills it first. */
+static void vmm(unsigned int seed, u64 end_ms, struct vmm_stats *stats)
+{
+	const struct vm_shape private = {
+		.mode = VM_MODE_DEFAULT,
+		.type = KVM_X86_SW_PROTECTED_VM,
+	};
+	bool sw_protected = seed & 1;
+	u64 fork_at = now_ms() + (end_ms - now_ms()) * (rand_r(&seed) % 100) / 100;
+	struct puncher punch = { .seed = seed, .stats = stats };
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	struct ucall uc;
+	pthread_t thread;
+	pid_t child = 0;
+	int fd;
+
+	if (sw_protected) {
+		vm = vm_create_shape_with_one_vcpu(private, &vcpu, guest_code);
+		fd = vm_create_guest_memfd(vm, MEM_PAGES * PAGE_SIZE,
+					   GUEST_MEMFD_FLAG_NO_DIRECT_MAP);
+		vm_mem_add(vm, VM_MEM_SRC_ANONYMOUS, MEM_GPA, MEM_SLOT, MEM_PAGES,
+			   KVM_MEM_GUEST_MEMFD, fd, 0);
+		virt_map(vm, MEM_GPA, MEM_GPA, MEM_PAGES);
+		vm_mem_set_private(vm, MEM_GPA, MEM_PAGES * PAGE_SIZE);
+	} else {
+		vm = vm_create_with_one_vcpu(&vcpu, guest_code);
+		vm_mem_add(vm, VM_MEM_SRC_GUEST_MEMFD_NO_DIRECT_MAP, MEM_GPA, MEM_SLOT,
+			   MEM_PAGES, 0, -1, 0);
+		virt_map(vm, MEM_GPA, MEM_GPA, MEM_PAGES);
+		fd = memslot2region(vm, MEM_SLOT)->region.guest_memfd;
+	}
+	vcpu_args_set(vcpu, 1, (u64)seed);
+	punch.fd = fd;
+	pthread_create(&thread, NULL, punch_loop, &punch);
+
+	while (now_ms() < end_ms) {
+		vcpu_run(vcpu);
+		TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_IO);
+		switch (get_ucall(vcpu, &uc)) {
+		case UCALL_ABORT:
+			REPORT_GUEST_ASSERT(uc);
+		case UCALL_SYNC:
+			WRITE_ONCE(stats->iterations, uc.args[1]);
+			break;
+		default:
+			TEST_FAIL("unexpected ucall %lu", uc.cmd);
+		}
+		/* A fork()ed VMM: the child has the fds but not the mm. */
+		if (!child && now_ms() >= fork_at) {
+			child = fork();
+			TEST_ASSERT(child >= 0, "fork: %s", strerror(errno));
+			if (!child) {
+				usleep(rand_r(&seed) % 20000);
+				_exit(0);
+			}
+			WRITE_ONCE(stats->forks, stats->forks + 1);
+		}
+	}
+	WRITE_ONCE(punch.stop, true);
+	pthread_join(thread, NULL);
+	if (child) {
+		int status;
+
+		TEST_ASSERT_EQ(waitpid(child, &status, 0), child);
+		TEST_ASSERT(WIFEXITED(status) && !WEXITSTATUS(status),
+			    "fork()ed child: status 0x%x", status);
+	}
+	/* Half tear the VM down, half leave that to exit(). */
+	if (rand_r(&seed) & 1) {
+		if (sw_protected)
+			close(fd);
+		kvm_vm_free(vm);
+	}
+	exit(0);
+}
+
+static long read_removed_pages(void)
+{
+	FILE *f = fopen(REMOVED_PAGES, "r");
+	long v = -1;
+
+	TEST_ASSERT(f, "%s: %s (debugfs, kernel with the series)", REMOVED_PAGES,
+		    strerror(errno));
+	TEST_ASSERT_EQ(fscanf(f, "%ld", &v), 1);
+	fclose(f);
+	return v;
+}
+
+static long meminfo_kb(const char *name)
+{
+	char line[128], fmt[64];
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	TEST_ASSERT(f, "/proc/meminfo");
+	snprintf(fmt, sizeof(fmt), "%s: %%ld kB", name);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, fmt, &v) == 1)
+			break;
+	fclose(f);
+	TEST_ASSERT(v >= 0, "no %s in /proc/meminfo", name);
+	return v;
+}
+
+struct slot {
+	pid_t pid;
+	u64 kill_at;		/* 0: let it exit by itself */
+};
+
+int main(int argc, char *argv[])
+{
+	u64 secs = 150, start, end, settle;
+	struct vmm_stats *stats, total = {};
+	struct slot slots[MAX_VMMS] = {};
+	long removed0, removed, spt0, spt, pt0, pt;
+	unsigned int seed = 1;
+	int nr = 3, opt, i, n;
+	u64 spawned = 0, killed = 0, exited = 0;
+
+	while ((opt = getopt(argc, argv, "t:n:")) != -1) {
+		switch (opt) {
+		case 't':
+			secs = strtoull(optarg, NULL, 0);
+			break;
+		case 'n':
+			nr = atoi(optarg);
+			break;
+		default:
+			printf("usage: %s [-t seconds] [-n parallel VMMs (1-%d)]\n",
+			       argv[0], MAX_VMMS);
+			return 1;
+		}
+	}
+	TEST_ASSERT(nr >= 1 && nr <= MAX_VMMS && secs >= 1,
+		    "bad arguments: -n %d (1-%d), -t %lu", nr, MAX_VMMS, secs);
+	TEST_REQUIRE(kvm_check_cap(KVM_CAP_VM_TYPES) & BIT(KVM_X86_SW_PROTECTED_VM));
+	TEST_REQUIRE(is_forced_emulation_enabled);
+	for (i = 0; i < 2; i++) {
+		struct kvm_vm *vm = vm_create_barebones_type(i ? KVM_X86_SW_PROTECTED_VM :
+							     KVM_X86_DEFAULT_VM);
+
+		TEST_REQUIRE(vm_check_cap(vm, KVM_CAP_GUEST_MEMFD_FLAGS) &
+			     GUEST_MEMFD_FLAG_NO_DIRECT_MAP);
+		kvm_vm_free(vm);
+	}
+
+	/* Up to 1024 VMM lifetimes, each with its own counters. */
+	stats = mmap(NULL, 1024 * sizeof(*stats), PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	TEST_ASSERT(stats != MAP_FAILED, "mmap");
+
+	/*
+	 * The baseline, once the teardown of processes that ran before (an
+	 * mm whose last user was a kernel thread goes later) has settled.
+	 */
+	settle = now_ms() + 30000;
+	removed0 = read_removed_pages();
+	spt0 = meminfo_kb("SecPageTables");
+	for (n = 0; n < 20 && now_ms() < settle; n++) {
+		usleep(100000);
+		removed = read_removed_pages();
+		spt = meminfo_kb("SecPageTables");
+		if (removed != removed0 || spt != spt0)
+			n = 0;
+		removed0 = removed;
+		spt0 = spt;
+	}
+	pt0 = meminfo_kb("PageTables");
+	start = now_ms();
+	end = start + secs * 1000;
+
+	while (now_ms() < end) {
+		for (i = 0; i < nr; i++) {
+			struct slot *s = &slots[i];
+			int status;
+
+			if (s->pid) {
+				if (s->kill_at && now_ms() >= s->kill_at) {
+					kill(s->pid, SIGKILL);
+					s->kill_at = 0;
+				}
+				if (waitpid(s->pid, &status, WNOHANG) != s->pid)
+					continue;
+				if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
+					killed++;
+				} else {
+					TEST_ASSERT(WIFEXITED(status) && !WEXITSTATUS(status),
+						    "VMM %d failed: status 0x%x", s->pid, status);
+					exited++;
+				}
+				s->pid = 0;
+			}
+			if (spawned == 1024 || now_ms() >= end)
+				continue;
+
+			/* A lifetime of 1-6 s; every third VMM is killed mid-run. */
+			{
+				u64 life = 1000 + rand_r(&seed) % 5000;
+
+				s->kill_at = spawned % 3 == 2 ?
+					now_ms() + rand_r(&seed) % life : 0;
+				s->pid = fork();
+				TEST_ASSERT(s->pid >= 0, "fork: %s", strerror(errno));
+				if (!s->pid)
+					vmm(rand_r(&seed) ^ spawned, now_ms() + life,
+					    &stats[spawned]);
+				spawned++;
+			}
+		}
+		usleep(10000);
+	}
+	for (i = 0; i < nr; i++) {
+		int status;
+
+		if (!slots[i].pid)
+			continue;
+		TEST_ASSERT_EQ(waitpid(slots[i].pid, &status, 0), slots[i].pid);
+		if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
+			killed++;
+		} else {
+			TEST_ASSERT(WIFEXITED(status) && !WEXITSTATUS(status),
+				    "VMM %d failed: status 0x%x", slots[i].pid, status);
+			exited++;
+		}
+	}
+	for (n = 0; n < spawned; n++) {
+		total.iterations += stats[n].iterations;
+		total.punches += stats[n].punches;
+		total.forks += stats[n].forks;
+	}
+	pr_info("soak: %lu VMMs in %lu s (%lu killed mid-run, %lu exited), %lu fork()s, %lu hole punches, %lu guest iterations (each an emulated load and store)\n",
+		spawned, (now_ms() - start) / 1000, killed, exited, total.forks,
+		total.punches, total.iterations);
+	TEST_ASSERT(killed && exited && total.forks && total.punches &&
+		    total.iterations, "the soak did not exercise every path");
+
+	/* Teardown of the last VMMs may still be finishing in the kernel. */
+	settle = now_ms() + 30000;
+	do {
+		usleep(100000);
+		removed = read_removed_pages();
+		spt = meminfo_kb("SecPageTables");
+	} while ((removed != removed0 || spt != spt0) && now_ms() < settle);
+	pt = meminfo_kb("PageTables");
+	pr_info("soak: pages removed from the direct map: %ld before, %ld after; KVM's page tables (SecPageTables): %ld kB before, %ld kB after; all page tables (PageTables, kernel ones included): %ld kB before, %ld kB after\n",
+		removed0, removed, spt0, spt, pt0, pt);
+	TEST_ASSERT_EQ(removed, removed0);
+	TEST_ASSERT_EQ(spt, spt0);
+	return 0;
+}
