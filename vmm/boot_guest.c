@@ -16,7 +16,7 @@
  *  - the guest reached its init and shut down (triple-fault reboot);
  *  - its clocksource is kvm-clock, and kvm-clock, steal time and PV EOI are
  *    enabled in its MSRs, with a pvclock page that KVM filled in;
- *  - a 2 s sleep in the guest takes 2 s +- 10% on the host;
+ *  - a 2 s sleep in the guest takes 2 s +- 10% on the host (--sleep-tolerance);
  *  - its console shows no unchecked MSR access, divide error, WARNING, BUG
  *    or Oops;
  *  - with --expect-direct-map=no (yes): no (every) populated, non-zero page
@@ -88,6 +88,7 @@ static struct {
 	unsigned long mem_mib;
 	int expect_direct_map;		/* -1: do not check */
 	unsigned int timeout;
+	unsigned int sleep_tolerance;	/* percent */
 	bool quiet, stats;
 } opt = {
 	.backing = BACKING_GMEM_NDM,
@@ -102,6 +103,7 @@ static struct {
 	.mem_mib = 256,
 	.expect_direct_map = -1,
 	.timeout = 240,
+	.sleep_tolerance = 10,
 };
 
 static int kvm_fd, vm_fd, vcpu_fd, gmem_fd = -1;
@@ -899,7 +901,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: boot_guest --memory anon|guest_memfd|guest_memfd_no_direct_map\n"
 		"       [--kernel FILE] [--initrd FILE] [--mem MiB] [--cmdline ARGS]\n"
-		"       [--expect-direct-map yes|no] [--timeout SECONDS] [--quiet] [--stats]\n");
+		"       [--expect-direct-map yes|no] [--timeout SECONDS]\n"
+		"       [--sleep-tolerance PERCENT] [--quiet] [--stats]\n");
 	exit(2);
 }
 
@@ -913,6 +916,7 @@ static void parse_args(int argc, char **argv)
 		{ "cmdline", required_argument, NULL, 'a' },
 		{ "expect-direct-map", required_argument, NULL, 'd' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "sleep-tolerance", required_argument, NULL, 'T' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "stats", no_argument, NULL, 'S' },
 		{}
@@ -953,6 +957,11 @@ static void parse_args(int argc, char **argv)
 			break;
 		case 't':
 			opt.timeout = strtoul(optarg, NULL, 0);
+			break;
+		case 'T':
+			opt.sleep_tolerance = strtoul(optarg, NULL, 0);
+			if (opt.sleep_tolerance < 1 || opt.sleep_tolerance > 50)
+				usage();
 			break;
 		case 'q':
 			opt.quiet = true;
@@ -1055,8 +1064,11 @@ int main(int argc, char **argv)
 	check(!strcmp(guest.clocksource, "kvm-clock"), "the guest's clocksource is kvm-clock (%s)",
 	      guest.clocksource[0] ? guest.clocksource : "not reported");
 	sleep_s = guest.sleep_end - guest.sleep_begin;
-	check(guest.sleep_begin > 0 && guest.sleep_end > 0 && sleep_s > 1.8 && sleep_s < 2.2,
-	      "a 2 s sleep in the guest took %.3f s on the host", sleep_s);
+	check(guest.sleep_begin > 0 && guest.sleep_end > 0 &&
+	      sleep_s > 2.0 - 2.0 * opt.sleep_tolerance / 100 &&
+	      sleep_s < 2.0 + 2.0 * opt.sleep_tolerance / 100,
+	      "a 2 s sleep in the guest took %.3f s on the host (2 s +- %u%%)", sleep_s,
+	      opt.sleep_tolerance);
 	check(!guest.bad, "the guest console is clean%s%s",
 	      guest.bad ? ": " : "", guest.bad ? guest.bad_line : "");
 	check(guest.done > 0 && shutdown, "the guest shut itself down");
