@@ -14,15 +14,18 @@ failed with the series but passed (or skipped) on stock: the tests to run
 once more on both kernels before anything is called a regression.
 
 "final" prints the verdict, one line per test of the series' sweep:
-  - a test that passed or skipped keeps its line;
+  - a test that passed keeps its line, and so does one that skipped,
+    unless it passed on stock (then it fails);
   - a test that failed on stock too is not the series' doing: "skip",
     with both failures;
   - a candidate is a regression ("not ok ... REGRESSION") only when the
-    rerun fails it again with the series while stock passes it again; when
-    the rerun passes it with the series, or fails it on stock too, it is
-    reported as flaky ("ok" or "skip", saying so);
+    rerun fails it again with the series while stock passes (or skips) it
+    again; when the rerun passes it with the series, or fails it on stock
+    too, it is reported as flaky ("ok" or "skip", saying so); a skip with
+    the series on rerun fails;
   - failures with no stock counterpart (the series' own tests, KUnit,
-    kernel splats, a VM that did not finish) stay failures.
+    kernel splats, a VM that did not finish, in the sweep or the rerun)
+    stay failures.
 The last line is "N passed, N failed, N skipped"; exit status 1 when
 anything failed.
 """
@@ -76,10 +79,14 @@ def final(series, stock, rerun_series, rerun_stock):
     cand = {('[%s] %s' % c) if c[0] else c[1] for c in candidates(series, stock)}
     res = []
     for st, name, detail in series[0]:
+        s = stock[1].get(name) if is_test(name) else None
+        if st == 'skip' and s and s[0] == 'ok':
+            res.append(('not ok', name, 'REGRESSION: skips with the series (%s), '
+                        'passes on stock 7.3.4' % detail))
+            continue
         if st != 'not ok' or not is_test(name):
             res.append((st, name, detail))
             continue
-        s = stock[1].get(name)
         if s is None:
             res.append((st, name, detail))
         elif s[0] == 'not ok':
@@ -92,10 +99,14 @@ def final(series, stock, rerun_series, rerun_stock):
                 res.append(('not ok', name, 'REGRESSION? passes on stock '
                             '7.3.4, fails with the series (%s); no rerun '
                             'result' % detail))
-            elif rs[0] != 'not ok':
+            elif rs[0] == 'ok':
                 res.append(('ok', name, 'flaky: failed once with the series '
-                            '(%s), passed on rerun (%s); stock: %s'
-                            % (detail, rs[0], s[0])))
+                            '(%s), passed on rerun; stock: %s'
+                            % (detail, s[0])))
+            elif rs[0] == 'skip':
+                res.append(('not ok', name, 'failed with the series (%s), '
+                            'skipped on rerun (%s); stock: %s, rerun %s'
+                            % (detail, rs[2], s[0], rk[0])))
             elif rk[0] == 'not ok':
                 res.append(('skip', name, 'flaky on both kernels: failed with '
                             'the series (%s; rerun: %s), stock 7.3.4 passed '
@@ -103,10 +114,14 @@ def final(series, stock, rerun_series, rerun_stock):
                             % (detail, rs[2], rk[2])))
             else:
                 res.append(('not ok', name, 'REGRESSION: fails with the series '
-                            'twice (%s; rerun: %s), passes on stock 7.3.4 '
-                            'twice' % (detail, rs[2])))
+                            'twice (%s; rerun: %s), stock 7.3.4: %s, rerun %s'
+                            % (detail, rs[2], s[0], rk[0])))
         else:
             res.append((st, name, detail))
+    # A splat or a VM that did not finish during the rerun still counts.
+    for st, name, detail in rerun_series[0]:
+        if st == 'not ok' and not is_test(name):
+            res.append((st, 'rerun: ' + name, detail))
     for st, name, detail in stock[0]:
         if is_test(name) and st == 'ok' and name not in series[1]:
             res.append(('not ok', name, 'passes on stock 7.3.4 but did not '

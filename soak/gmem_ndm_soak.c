@@ -138,13 +138,13 @@ static u64 now_ms(void)
 }
 
 /* One VMM: runs until @end_ms, unless the supervisor kills it first. */
-static void vmm(unsigned int seed, u64 end_ms, struct vmm_stats *stats)
+static void vmm(unsigned int seed, bool sw_protected, u64 end_ms,
+		struct vmm_stats *stats)
 {
 	const struct vm_shape private = {
 		.mode = VM_MODE_DEFAULT,
 		.type = KVM_X86_SW_PROTECTED_VM,
 	};
-	bool sw_protected = seed & 1;
 	u64 fork_at = now_ms() + (end_ms - now_ms()) * (rand_r(&seed) % 100) / 100;
 	struct puncher punch = { .seed = seed, .stats = stats };
 	struct kvm_vcpu *vcpu;
@@ -244,8 +244,27 @@ static long meminfo_kb(const char *name)
 
 struct slot {
 	pid_t pid;
+	int idx;		/* in the stats array */
 	u64 kill_at;		/* 0: let it exit by itself */
+	bool kill_sent;
 };
+
+static u64 killed, killed_running, exited;
+
+/* A VMM may only die of the SIGKILL it was sent; else it must exit 0. */
+static void reap(struct slot *s, int status, struct vmm_stats *stats)
+{
+	if (s->kill_sent && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
+		killed++;
+		if (stats[s->idx].iterations)
+			killed_running++;
+	} else {
+		TEST_ASSERT(WIFEXITED(status) && !WEXITSTATUS(status),
+			    "VMM %d failed: status 0x%x", s->pid, status);
+		exited++;
+	}
+	s->pid = 0;
+}
 
 int main(int argc, char *argv[])
 {
@@ -255,7 +274,7 @@ int main(int argc, char *argv[])
 	long removed0, removed, spt0, spt, pt0, pt;
 	unsigned int seed = 1;
 	int nr = 3, opt, i, n;
-	u64 spawned = 0, killed = 0, exited = 0;
+	u64 spawned = 0, iterations[2] = {};
 
 	while ((opt = getopt(argc, argv, "t:n:")) != -1) {
 		switch (opt) {
@@ -305,6 +324,8 @@ int main(int argc, char *argv[])
 		removed0 = removed;
 		spt0 = spt;
 	}
+	TEST_ASSERT(n >= 20, "no stable baseline within 30 s: %ld pages out of the direct map, SecPageTables %ld kB",
+		    removed0, spt0);
 	pt0 = meminfo_kb("PageTables");
 	start = now_ms();
 	end = start + secs * 1000;
@@ -318,32 +339,31 @@ int main(int argc, char *argv[])
 				if (s->kill_at && now_ms() >= s->kill_at) {
 					kill(s->pid, SIGKILL);
 					s->kill_at = 0;
+					s->kill_sent = true;
 				}
 				if (waitpid(s->pid, &status, WNOHANG) != s->pid)
 					continue;
-				if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
-					killed++;
-				} else {
-					TEST_ASSERT(WIFEXITED(status) && !WEXITSTATUS(status),
-						    "VMM %d failed: status 0x%x", s->pid, status);
-					exited++;
-				}
-				s->pid = 0;
+				reap(s, status, stats);
 			}
 			if (spawned == 1024 || now_ms() >= end)
 				continue;
 
-			/* A lifetime of 1-6 s; every third VMM is killed mid-run. */
+			/*
+			 * A lifetime of 1-6 s; every third VMM is killed in the
+			 * second half of it.  Odd ones are SW-protected VMs.
+			 */
 			{
 				u64 life = 1000 + rand_r(&seed) % 5000;
+				unsigned int vseed = rand_r(&seed) ^ spawned;
 
 				s->kill_at = spawned % 3 == 2 ?
-					now_ms() + rand_r(&seed) % life : 0;
+					now_ms() + life / 2 + rand_r(&seed) % (life / 2) : 0;
+				s->kill_sent = false;
+				s->idx = spawned;
 				s->pid = fork();
 				TEST_ASSERT(s->pid >= 0, "fork: %s", strerror(errno));
 				if (!s->pid)
-					vmm(rand_r(&seed) ^ spawned, now_ms() + life,
-					    &stats[spawned]);
+					vmm(vseed, spawned & 1, now_ms() + life, &stats[spawned]);
 				spawned++;
 			}
 		}
@@ -355,24 +375,19 @@ int main(int argc, char *argv[])
 		if (!slots[i].pid)
 			continue;
 		TEST_ASSERT_EQ(waitpid(slots[i].pid, &status, 0), slots[i].pid);
-		if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
-			killed++;
-		} else {
-			TEST_ASSERT(WIFEXITED(status) && !WEXITSTATUS(status),
-				    "VMM %d failed: status 0x%x", slots[i].pid, status);
-			exited++;
-		}
+		reap(&slots[i], status, stats);
 	}
 	for (n = 0; n < spawned; n++) {
 		total.iterations += stats[n].iterations;
 		total.punches += stats[n].punches;
 		total.forks += stats[n].forks;
+		iterations[n & 1] += stats[n].iterations;
 	}
-	pr_info("soak: %lu VMMs in %lu s (%lu killed mid-run, %lu exited), %lu fork()s, %lu hole punches, %lu guest iterations (each an emulated load and store)\n",
-		spawned, (now_ms() - start) / 1000, killed, exited, total.forks,
-		total.punches, total.iterations);
-	TEST_ASSERT(killed && exited && total.forks && total.punches &&
-		    total.iterations, "the soak did not exercise every path");
+	pr_info("soak: %lu VMMs in %lu s (%lu killed mid-run, %lu of them with the guest running; %lu exited), %lu fork()s, %lu hole punches, %lu guest iterations (each an emulated load and store: %lu SW-protected, %lu default)\n",
+		spawned, (now_ms() - start) / 1000, killed, killed_running, exited,
+		total.forks, total.punches, total.iterations, iterations[1], iterations[0]);
+	TEST_ASSERT(killed_running && exited && total.forks && total.punches &&
+		    iterations[0] && iterations[1], "the soak did not exercise every path");
 
 	/* Teardown of the last VMMs may still be finishing in the kernel. */
 	settle = now_ms() + 30000;

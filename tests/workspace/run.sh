@@ -186,8 +186,9 @@ not ok [pti=on] clock_test # exit 1
 not ok [pti=on] broken_everywhere_test # exit 1; series
 not ok [pti=on] x86/series_own_test # exit 1
 skip   [pti=on] vmx_test # no VMX
+skip   [pti=on] lost_cap_test # Requirement not met
 ok     [pti=on] kunit:mm_local.map_unmap # kunit
-3 passed, 5 failed, 1 skipped
+3 passed, 5 failed, 2 skipped
 RES
 cat > "$tmp/stock.txt" <<'RES'
 ok     [pti=on] a_test # 1s
@@ -197,6 +198,7 @@ ok     [pti=on] clock_test # 1s
 not ok [pti=on] broken_everywhere_test # exit 1; stock
 skip   [pti=on] vmx_test # no VMX
 ok     [pti=on] removed_test # 1s
+ok     [pti=on] lost_cap_test # 1s
 not ok kernel console: splat detected:
     [pti=on] WARNING: CPU: 0 at arch/x86/kvm/x86.c:1
 5 passed, 2 failed, 1 skipped
@@ -214,7 +216,8 @@ if [ "$cand" = "$(printf 'pti=on\tregressed_test\npti=on\tflaky_test\npti=on\tcl
    echo "$out" | grep -q '^not ok \[pti=on\] x86/series_own_test # exit 1' &&
    echo "$out" | grep -q '^not ok \[pti=on\] removed_test # passes on stock 7.3.4 but did not run' &&
    echo "$out" | grep -q '^# stock 7.3.4: kernel console' &&
-   [ "$(echo "$out" | tail -n 1)" = "4 passed, 3 failed, 3 skipped" ]; then
+   echo "$out" | grep -q '^not ok \[pti=on\] lost_cap_test # REGRESSION: skips with the series' &&
+   [ "$(echo "$out" | tail -n 1)" = "4 passed, 4 failed, 3 skipped" ]; then
 	ok "check-full: regressions only when confirmed by a rerun on both kernels"
 else
 	nok "check-full: regressions only when confirmed by a rerun on both kernels" "rc=$rc $(echo "$cand $out" | tr '\n' '|')"
