@@ -79,8 +79,9 @@ lists=("$top/tests/kvm.list")
 if [ "$mode" = debug ]; then
 	# The debug kernel boots the guest of vmm/boot_guest several times
 	# slower: give it more than its default 240 s, and its console output,
-	# which timestamps the 2 s sleep, lags more (+-25%, not 10%).
-	sed 's|^vmm/boot_guest |vmm/boot_guest --timeout 900 --sleep-tolerance 25 |' "$top/tests/kvm.list" > "$B/kvm-debug.list"
+	# which timestamps the 2 s sleep, lags with the host's load (measured
+	# 2.36-2.82 s): +-50%.  make check holds the guest clock to +-10%.
+	sed 's|^vmm/boot_guest |vmm/boot_guest --timeout 900 --sleep-tolerance 50 |' "$top/tests/kvm.list" > "$B/kvm-debug.list"
 	lists=("$B/kvm-debug.list" "$top/tests/soak.list")
 fi
 if [ "$mode" = full ]; then
