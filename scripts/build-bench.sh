@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # build-bench.sh [DIR...]: the workspace's programs built on the KVM selftest
-# library, the benchmarks (bench/*.c) and the soak (soak/*.c) by default,
+# library, the benchmarks (bench/*.c), the soak (soak/*.c) and the checks
+# that follow the tests (checks/*.c) by default,
 # compiled like KVM selftests and linked statically against the selftest
 # library objects that build-selftests.sh produced, into build/extra/DIR/.
 set -euo pipefail
@@ -12,7 +13,7 @@ TREE=${TREE:-$top/build/linux}
 ST=$top/build/selftests
 K=$TREE/tools/testing/selftests/kvm
 dirs=("$@")
-[ ${#dirs[@]} -gt 0 ] || dirs=(bench soak)
+[ ${#dirs[@]} -gt 0 ] || dirs=(bench soak checks)
 
 [ -d "$ST/lib" ] || { echo "build-bench: run build-selftests.sh first" >&2; exit 1; }
 cflags=(-D_GNU_SOURCE= -Wall -Wstrict-prototypes -Wuninitialized -O2 -g -std=gnu99
