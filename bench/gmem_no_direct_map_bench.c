@@ -6,6 +6,8 @@
  * by side in one run (alternating, median of several rounds).
  *
  * usage: gmem_no_direct_map_bench [-m MiB] [-r rounds]
+ *
+ * Architectures: x86, arm64
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +27,9 @@
 #define BENCH_GPA	SZ_4G
 #define BENCH_SLOT	1
 
+/* The host's and the guest's page size (arm64 has no PAGE_SIZE here). */
+static size_t page_size;
+
 static u64 bench_fallocate(size_t size, u64 flags)
 {
 	struct kvm_vm *vm = vm_create_barebones();
@@ -40,11 +45,11 @@ static u64 bench_fallocate(size_t size, u64 flags)
 	return t;
 }
 
-static void guest_touch(u64 gva, u64 size)
+static void guest_touch(u64 gva, u64 size, u64 step)
 {
 	u64 off;
 
-	for (off = 0; off < size; off += PAGE_SIZE)
+	for (off = 0; off < size; off += step)
 		*(volatile u64 *)(gva + off) = off;
 	GUEST_DONE();
 }
@@ -57,11 +62,11 @@ static u64 bench_faults(size_t size, enum vm_mem_backing_src_type src,
 	u64 t0, t;
 
 	vm = __vm_create_shape_with_one_vcpu(VM_SHAPE_DEFAULT, &vcpu,
-					     size / PAGE_SIZE, guest_touch);
+					     size / page_size, guest_touch);
 	vm_userspace_mem_region_add(vm, src, BENCH_GPA, BENCH_SLOT,
-				    size / PAGE_SIZE, 0);
-	virt_map(vm, BENCH_GPA, BENCH_GPA, size / PAGE_SIZE);
-	vcpu_args_set(vcpu, 2, (u64)BENCH_GPA, (u64)size);
+				    size / page_size, 0);
+	virt_map(vm, BENCH_GPA, BENCH_GPA, size / page_size);
+	vcpu_args_set(vcpu, 3, (u64)BENCH_GPA, (u64)size, (u64)page_size);
 	if (populate)
 		TEST_ASSERT(!fallocate(memslot2region(vm, BENCH_SLOT)->region.guest_memfd,
 				       FALLOC_FL_KEEP_SIZE, 0, size), "fallocate");
@@ -81,6 +86,8 @@ int main(int argc, char *argv[])
 	u64 pop[2][16], flt[2][16], pfl[2][16], p[2], f[2], pf[2];
 	size_t size = 256ul << 20;
 	int rounds = 3, opt, i, m;
+
+	page_size = getpagesize();
 
 	while ((opt = getopt(argc, argv, "m:r:")) != -1) {
 		switch (opt) {
@@ -128,8 +135,8 @@ int main(int argc, char *argv[])
 	printf("fallocate population (median): plain %.1f ms, NO_DIRECT_MAP %.1f ms\n",
 	       p[0] / 1e6, p[1] / 1e6);
 	printf("first-touch guest faults (median, %zu pages): plain %.1f ms (%.2f us/page), NO_DIRECT_MAP %.1f ms (%.2f us/page)\n",
-	       (size_t)(size / PAGE_SIZE), f[0] / 1e6, f[0] / 1e3 / (size / PAGE_SIZE),
-	       f[1] / 1e6, f[1] / 1e3 / (size / PAGE_SIZE));
+	       size / page_size, f[0] / 1e6, f[0] / 1e3 / (size / page_size),
+	       f[1] / 1e6, f[1] / 1e3 / (size / page_size));
 	printf("first-touch guest faults after fallocate (median): plain %.1f ms, NO_DIRECT_MAP %.1f ms\n",
 	       pf[0] / 1e6, pf[1] / 1e6);
 	printf("RATIO population NO_DIRECT_MAP/plain: %.2f\n", (double)p[1] / p[0]);

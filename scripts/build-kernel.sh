@@ -1,11 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# build-kernel.sh [test|debug|modular]
+# build-kernel.sh [test|debug|modular|arm64]
 #
 # tinyconfig + configs/test.config (+ configs/<variant>.config), checked so
 # that every option the fragments set survived olddefconfig, then bzImage
-# (test, debug) or vmlinux + modules + modpost (modular).
+# (test, debug) or vmlinux + modules + modpost (modular).  arm64 is
+# tinyconfig + configs/arm64.config, cross-built (aarch64-linux-gnu-) into
+# arch/arm64/boot/Image.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,21 +19,32 @@ JOBS=${JOBS:-$(nproc)}
 die() { echo "build-kernel: $*" >&2; exit 1; }
 
 frags=("$top/configs/test.config")
+arch=()
+cross=
 case $variant in
 test) ;;
 debug|modular) frags+=("$top/configs/$variant.config") ;;
-*) die "unknown variant '$variant' (test, debug, modular)" ;;
+arm64)
+	frags=("$top/configs/arm64.config")
+	cross=${CROSS_COMPILE:-aarch64-linux-gnu-}
+	command -v "${cross}gcc" >/dev/null ||
+		die "no ${cross}gcc (Debian: gcc-aarch64-linux-gnu; make deps)"
+	arch=(ARCH=arm64 CROSS_COMPILE="$cross")
+	;;
+*) die "unknown variant '$variant' (test, debug, modular, arm64)" ;;
 esac
 
-cc=gcc
+cc=${cross}gcc
+hostcc=gcc
 if command -v ccache >/dev/null; then
-	cc="ccache gcc"
+	cc="ccache $cc"
+	hostcc="ccache gcc"
 	export CCACHE_DIR=${CCACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ccache}
 	export CCACHE_BASEDIR=$top
 	export CCACHE_NOHASHDIR=1
 	export CCACHE_SLOPPINESS=time_macros,include_file_mtime,include_file_ctime
 fi
-mk=(make -C "$TREE" O="$OUT" -j"$JOBS" CC="$cc" HOSTCC="$cc" -s
+mk=(make -C "$TREE" O="$OUT" -j"$JOBS" "${arch[@]}" CC="$cc" HOSTCC="$hostcc" -s
     KBUILD_BUILD_TIMESTAMP="2026-01-01" KBUILD_BUILD_USER=kvm KBUILD_BUILD_HOST=nodirectmap)
 
 # Generate the config in a scratch directory; replace .config only when it
@@ -39,9 +52,9 @@ mk=(make -C "$TREE" O="$OUT" -j"$JOBS" CC="$cc" HOSTCC="$cc" -s
 mkdir -p "$OUT"
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-make -C "$TREE" O="$scratch" -s tinyconfig >/dev/null
+make -C "$TREE" O="$scratch" "${arch[@]}" -s tinyconfig >/dev/null
 "$TREE/scripts/kconfig/merge_config.sh" -m -O "$scratch" "$scratch/.config" "${frags[@]}" >/dev/null
-make -C "$TREE" O="$scratch" -s olddefconfig >/dev/null
+make -C "$TREE" O="$scratch" "${arch[@]}" -s olddefconfig >/dev/null
 
 # Every option the fragments set (last fragment wins) must be set as asked.
 dropped=$(awk '
@@ -77,6 +90,10 @@ case $variant in
 modular)
 	"${mk[@]}" vmlinux modules
 	echo "build-kernel: modular build and modpost ok ($(( $(date +%s) - start ))s)"
+	;;
+arm64)
+	"${mk[@]}" Image
+	echo "build-kernel: $OUT/arch/arm64/boot/Image ($(( $(date +%s) - start ))s)"
 	;;
 *)
 	"${mk[@]}" bzImage

@@ -3,7 +3,8 @@
 #
 # check.sh [full|debug]: workspace self-tests, tree, kernel, selftests, then
 # the test VM (once with pti=on, once with pti=off) running tests/kvm.list
-# (or every x86 KVM selftest for "full") plus the built-in KUnit suites, then
+# (or every x86 KVM selftest for "full") plus the built-in KUnit suites, the
+# arm64 leg (scripts/arm64.sh; quick mode, unless CHECK_ARM64=0), then
 # checkpatch.  "full" also runs the sweep on unpatched 7.3.4 (scripts/stock.sh)
 # and reports as regressions only the tests that fail with the series and
 # pass on stock, each confirmed by a rerun on both kernels.  "debug" runs tests/kvm.list once, pti=on, on the debug kernel
@@ -110,6 +111,19 @@ for pti in $ptis; do
 		"pti=$pti no5lvl kvm.force_emulation_prefix=1"
 	logs+=(--label "pti=$pti,4-level" "$B/console-check$sfx-pti$pti-4level.log")
 done
+
+# The arm64 leg (scripts/arm64.sh): make check only; CHECK_ARM64=0 leaves it
+# out.  A missing cross toolchain or fetch fails the check (make deps).
+if [ "$mode" = quick ] && [ "${CHECK_ARM64:-1}" != 0 ]; then
+	step "arm64 (kernel, selftests, VMs)"
+	if "$top/scripts/arm64.sh" check > "$B/arm64-check.log" 2>&1; then
+		logs+=(--label arm64 "$B/console-check-arm64.log"
+		       --label "arm64,rodata=off" "$B/console-check-arm64-refused.log")
+	else
+		tail -30 "$B/arm64-check.log"
+		echo "not ok arm64 # build or boot failed, see $B/arm64-check.log" >> "$extra"
+	fi
+fi
 
 step "checkpatch"
 if "$top/scripts/checkpatch.sh" > "$B/checkpatch.log" 2>&1; then

@@ -17,8 +17,11 @@ shift
 ST=${SELFTESTS_OUT:-$top/build/selftests}
 EXTRA=${EXTRA_OUT:-$top/build/extra}
 
-bb=$(command -v busybox || true)
-[ -n "$bb" ] || bb=/bin/busybox
+# BUSYBOX: the guest's busybox (for arm64, the one scripts/deps.sh fetched);
+# its applets are listed by the host's busybox, the same Debian version.
+hostbb=$(command -v busybox || true)
+[ -n "$hostbb" ] || hostbb=/bin/busybox
+bb=${BUSYBOX:-$hostbb}
 file -L "$bb" 2>/dev/null | grep -q 'statically linked' ||
 	{ echo "initramfs: need a static busybox (Debian: busybox-static)" >&2; exit 1; }
 
@@ -26,7 +29,7 @@ root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,kvm,etc}
 cp "$bb" "$root/bin/busybox"
-for applet in $("$bb" --list); do
+for applet in $("$hostbb" --list); do
 	[ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
 done
 install -m 0755 "$top/scripts/guest/init" "$root/init"

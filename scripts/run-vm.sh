@@ -8,20 +8,42 @@
 # guest.  The serial console goes to build/console-NAME.log.  Environment:
 # KERNEL (bzImage), MEM (default 4G), SMP (default 2), VM_TIMEOUT (overall,
 # seconds), TEST_TIMEOUT (per test, seconds), INTERACTIVE=1 for a shell.
+# VM_ARCH=arm64 boots the arm64 test kernel (KERNEL: its Image) on QEMU's
+# "virt" machine with EL2 (virtualization=on, -cpu max), so KVM runs at
+# emulated EL2; QEMU_AARCH64 names the QEMU binary (default: the one
+# scripts/deps.sh put in build/qemu, else qemu-system-aarch64).
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 name=${1:?usage: run-vm.sh NAME INITRAMFS [CMDLINE...]}
 initrd=${2:?usage: run-vm.sh NAME INITRAMFS [CMDLINE...]}
 shift 2
-KERNEL=${KERNEL:-$top/build/kbuild-test/arch/x86/boot/bzImage}
 log=$top/build/console-$name.log
 VM_TIMEOUT=${VM_TIMEOUT:-1800}
 TEST_TIMEOUT=${TEST_TIMEOUT:-600}
 
-qemu=(qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp "${SMP:-2}"
-      -m "${MEM:-4G}" -no-reboot -kernel "$KERNEL" -initrd "$initrd")
-cmdline="console=ttyS0 panic=-1 wstest.timeout=$TEST_TIMEOUT $*"
+case ${VM_ARCH:-x86} in
+x86)
+	KERNEL=${KERNEL:-$top/build/kbuild-test/arch/x86/boot/bzImage}
+	qemu=(qemu-system-x86_64 -machine q35 -accel tcg -cpu max)
+	console=ttyS0
+	;;
+arm64)
+	KERNEL=${KERNEL:-$top/build/kbuild-arm64/arch/arm64/boot/Image}
+	q=${QEMU_AARCH64:-}
+	if [ -z "$q" ]; then
+		q=$top/build/qemu/usr/bin/qemu-system-aarch64
+		[ -x "$q" ] || q=qemu-system-aarch64
+	fi
+	qemu=("$q" -machine virt,virtualization=on,gic-version=3 -accel tcg
+	      -cpu max -nic none)
+	console=ttyAMA0
+	;;
+*) echo "run-vm: unknown VM_ARCH '$VM_ARCH' (x86, arm64)" >&2; exit 1 ;;
+esac
+qemu+=(-smp "${SMP:-2}" -m "${MEM:-4G}" -no-reboot -kernel "$KERNEL"
+       -initrd "$initrd")
+cmdline="console=$console panic=-1 wstest.timeout=$TEST_TIMEOUT $*"
 
 if [ "${INTERACTIVE:-0}" = 1 ]; then
 	exec "${qemu[@]}" -nographic -append "$cmdline wstest.mode=shell"

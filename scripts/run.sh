@@ -4,8 +4,8 @@
 # run.sh [demo|shell|bench]: from a fresh machine, install what is missing,
 # build the patched kernel and the tests, boot the kernel under QEMU/TCG and
 # run the series' demonstration (tests/demo.list), the benchmarks
-# (tests/bench.list) or an interactive shell; print what the programs
-# printed in the VM.
+# (tests/bench.list, and on arm64 through scripts/arm64.sh bench) or an
+# interactive shell; print what the programs printed in the VM.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -47,5 +47,16 @@ if [ "$mode" = bench ]; then
 	echo "### KUnit benchmarks (mm_local_kunit.bench=1 direct_map_kunit.bench=1)"
 	sed -n 's/^\[ *[0-9.]*\] *# \(mm_local_bench[a-z_]*\|dm_bench[a-z_]*\): /\1: /p' "$log"
 fi
+logs=("$log")
+# The arm64 leg (scripts/arm64.sh bench), unless CHECK_ARM64=0.
+if [ "$mode" = bench ] && [ "${CHECK_ARM64:-1}" != 0 ]; then
+	"$top/scripts/arm64.sh" bench > "$B/arm64-bench.log" 2>&1 ||
+		{ tail -30 "$B/arm64-bench.log"; exit 1; }
+	alog=$B/console-bench-arm64.log
+	awk '/^@@@ START /{ sub(/^@@@ START /, ""); print "\n### arm64: " $0; on = 1; next }
+	     /^@@@ END /{ on = 0; next }
+	     on && !/^\[ *[0-9]+\.[0-9]+\]/ { print }' "$alog"
+	logs+=(--label arm64 "$alog")
+fi
 echo
-"$top/scripts/parse-results.py" "$log"
+"$top/scripts/parse-results.py" "${logs[@]}"

@@ -1,0 +1,73 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# fetch-arm64.sh: what the arm64 leg needs beyond Debian packages of the
+# host's own architecture, without changing the host's apt configuration
+# or dpkg architecture list:
+#
+#  - build/arm64/busybox: Debian's busybox-static for arm64 (the guest's
+#    shell and tools in the arm64 test VM's initramfs);
+#  - build/qemu/: QEMU ${QEMU_VERSION} from Debian's bookworm-backports
+#    (qemu-system-aarch64), unpacked, not installed.  Debian 12's QEMU 7.2
+#    lacks FEAT_S2FWB, without which KVM does not offer the flag on arm64.
+#
+# Packages come from the Debian mirror that the host's apt configuration
+# names, through a private apt state in build/apt/.  Nothing is fetched when
+# the files are there already.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+QEMU_VERSION=1:10.0.2+ds-2+deb13u1~bpo12+1
+A=$top/build/apt
+bb=$top/build/arm64/busybox
+qemu=$top/build/qemu/usr/bin/qemu-system-aarch64
+
+die() { echo "fetch-arm64: $*" >&2; exit 1; }
+
+[ -x "$bb" ] && [ -x "$qemu" ] && exit 0
+
+# The Debian archive the host uses (deb822 or one-line format).
+mirror=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null |
+	 awk '/^URIs:/ { print $2 }' | grep -v -- '-security' | head -n 1 || true)
+if [ -z "$mirror" ]; then
+	mirror=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+		 awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; exit } }' |
+		 grep -v -- '-security' | head -n 1 || true)
+fi
+[ -n "$mirror" ] || die "no Debian mirror in the host's apt configuration"
+keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+[ -r "$keyring" ] || die "no $keyring (Debian: debian-archive-keyring)"
+
+mkdir -p "$A/lists/partial" "$A/cache/archives/partial" "$A/debs"
+cat > "$A/sources.list" <<EOS
+deb [arch=arm64 signed-by=$keyring] $mirror bookworm main
+deb [arch=amd64 signed-by=$keyring] $mirror bookworm-backports main
+EOS
+apt_opts=(-o Dir::Etc::SourceList="$A/sources.list" -o Dir::Etc::SourceParts=/dev/null
+	  -o Dir::State::Lists="$A/lists" -o Dir::Cache="$A/cache"
+	  -o APT::Architectures::=arm64 -o Debug::NoLocking=1
+	  -o APT::Sandbox::User=root -q)
+apt-get "${apt_opts[@]}" update >/dev/null || die "apt-get update (private state in $A) failed"
+
+cd "$A/debs"
+if [ ! -x "$bb" ]; then
+	rm -f busybox-static_*_arm64.deb
+	apt-get "${apt_opts[@]}" download busybox-static:arm64 >/dev/null ||
+		die "cannot download busybox-static:arm64"
+	rm -rf "$A/bb" && mkdir -p "$A/bb" "$(dirname "$bb")"
+	dpkg-deb -x busybox-static_*_arm64.deb "$A/bb"
+	install -m 0755 "$A/bb/bin/busybox" "$bb"
+	file -L "$bb" | grep -q 'ARM aarch64.*statically linked' ||
+		die "$bb is not a static arm64 binary"
+	echo "fetch-arm64: $bb"
+fi
+if [ ! -x "$qemu" ]; then
+	rm -f qemu-system-arm_*.deb
+	apt-get "${apt_opts[@]}" download "qemu-system-arm:amd64=$QEMU_VERSION" >/dev/null ||
+		die "cannot download qemu-system-arm $QEMU_VERSION"
+	rm -rf "$top/build/qemu"
+	dpkg-deb -x qemu-system-arm_*.deb "$top/build/qemu"
+	missing=$(ldd "$qemu" | awk '/not found/ { print $1 }')
+	[ -z "$missing" ] || die "QEMU $QEMU_VERSION needs libraries the host lacks: $missing"
+	echo "fetch-arm64: $("$qemu" --version | head -n 1) in $top/build/qemu"
+fi
