@@ -214,6 +214,29 @@ static void vmm(unsigned int seed, bool sw_protected, u64 end_ms,
 	exit(0);
 }
 
+/*
+ * A VMM that does not finish: the state and wait channel of its threads,
+ * and the kernel's stacks of blocked tasks and of every CPU (sysrq w, l).
+ */
+static void report_stuck(pid_t pid)
+{
+	char cmd[256];
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd),
+		 "for t in /proc/%d/task/*; do echo \"soak: stuck thread $t: $(cut -d' ' -f3 $t/stat) $(cat $t/wchan)\"; done",
+		 pid);
+	if (system(cmd))
+		printf("soak: cannot list the threads of pid %d\n", pid);
+	f = fopen("/proc/sysrq-trigger", "w");
+	if (f) {
+		fputs("w", f);
+		fflush(f);
+		fputs("l", f);
+		fclose(f);
+	}
+}
+
 static long read_removed_pages(void)
 {
 	FILE *f = fopen(REMOVED_PAGES, "r");
@@ -370,11 +393,21 @@ int main(int argc, char *argv[])
 		usleep(10000);
 	}
 	for (i = 0; i < nr; i++) {
+		u64 deadline = now_ms() + 60000;
 		int status;
+		pid_t r;
 
 		if (!slots[i].pid)
 			continue;
-		TEST_ASSERT_EQ(waitpid(slots[i].pid, &status, 0), slots[i].pid);
+		while (!(r = waitpid(slots[i].pid, &status, WNOHANG)) &&
+		       now_ms() < deadline)
+			usleep(10000);
+		if (!r) {
+			report_stuck(slots[i].pid);
+			TEST_FAIL("VMM %d (pid %d) still running 60 s after the end of the soak",
+				  i, slots[i].pid);
+		}
+		TEST_ASSERT_EQ(r, slots[i].pid);
 		reap(&slots[i], status, stats);
 	}
 	for (n = 0; n < spawned; n++) {
