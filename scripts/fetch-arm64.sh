@@ -24,16 +24,21 @@ qemu=$top/build/qemu/usr/bin/qemu-system-aarch64
 
 die() { echo "fetch-arm64: $*" >&2; exit 1; }
 
-[ -x "$bb" ] && [ -x "$qemu" ] && exit 0
-
-# The Debian archive the host uses (deb822 or one-line format).
-mirror=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null |
+# The Debian archive the host uses (deb822 or one-line format), from
+# APT_ETC (default /etc/apt); --print-mirror prints it and stops.
+E=${APT_ETC:-/etc/apt}
+mirror=$(cat "$E"/sources.list.d/*.sources 2>/dev/null |
 	 awk '/^URIs:/ { print $2 }' | grep -v -- '-security' | head -n 1 || true)
 if [ -z "$mirror" ]; then
-	mirror=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-		 awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; exit } }' |
+	mirror=$(cat "$E"/sources.list "$E"/sources.list.d/*.list 2>/dev/null |
+		 awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; break } }' |
 		 grep -v -- '-security' | head -n 1 || true)
 fi
+if [ "${1:-}" = --print-mirror ]; then
+	[ -n "$mirror" ] && echo "$mirror"
+	exit 0
+fi
+[ -x "$bb" ] && [ -x "$qemu" ] && exit 0
 [ -n "$mirror" ] || die "no Debian mirror in the host's apt configuration"
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 [ -r "$keyring" ] || die "no $keyring (Debian: debian-archive-keyring)"
