@@ -175,6 +175,15 @@ static void vmm(unsigned int seed, bool sw_protected, u64 end_ms,
 
 	while (now_ms() < end_ms) {
 		vcpu_run(vcpu);
+		/* E.g. a triple fault (SHUTDOWN): which VM, and where. */
+		if (vcpu->run->exit_reason != KVM_EXIT_IO) {
+			printf("soak: %s VM, iteration %lu: exit %s; vCPU state:\n",
+			       sw_protected ? "SW-protected" : "default",
+			       (unsigned long)READ_ONCE(stats->iterations),
+			       exit_reason_str(vcpu->run->exit_reason));
+			vcpu_dump(stdout, vcpu, 2);
+			fflush(stdout);
+		}
 		TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_IO);
 		switch (get_ucall(vcpu, &uc)) {
 		case UCALL_ABORT:
