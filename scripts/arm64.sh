@@ -7,11 +7,14 @@
 # runs at emulated EL2 (scripts/run-vm.sh, VM_ARCH=arm64).
 #
 #  check: tests/arm64.list (kvm-arm.mode=nested), then tests/arm64-refused.list
-#         with rodata=off, which must make KVM refuse the flag; the console
-#         logs are build/console-check-arm64{,-refused}.log.
+#         twice, where KVM must refuse the flag: with rodata=off (no
+#         page-granular linear map), and on Debian's QEMU 7.2, whose -cpu max
+#         has FEAT_S2FWB but not CTR_EL0.DIC; the console logs are
+#         build/console-check-arm64{,-refused,-nodic}.log.
 #  bench: bench/gmem_no_direct_map_bench, console in build/console-bench-arm64.log.
 #
-# Needs gcc-aarch64-linux-gnu and what scripts/fetch-arm64.sh fetches.
+# Needs gcc-aarch64-linux-gnu, Debian's qemu-system-arm (7.2) and what
+# scripts/fetch-arm64.sh fetches.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -37,6 +40,8 @@ check)
 	"$top/scripts/run-vm.sh" check-arm64 "$B/initramfs-arm64.cpio.gz" "kvm-arm.mode=nested"
 	initramfs "$B/initramfs-arm64-refused.cpio.gz" "$top/tests/arm64-refused.list"
 	"$top/scripts/run-vm.sh" check-arm64-refused "$B/initramfs-arm64-refused.cpio.gz" "rodata=off"
+	QEMU_AARCH64=$(command -v qemu-system-aarch64) \
+		"$top/scripts/run-vm.sh" check-arm64-nodic "$B/initramfs-arm64-refused.cpio.gz" ""
 	;;
 bench)
 	echo "bench/gmem_no_direct_map_bench -m 64 -r 5" > "$B/bench-arm64.list"

@@ -118,7 +118,8 @@ if [ "$mode" = quick ] && [ "${CHECK_ARM64:-1}" != 0 ]; then
 	step "arm64 (kernel, selftests, VMs)"
 	if "$top/scripts/arm64.sh" check > "$B/arm64-check.log" 2>&1; then
 		logs+=(--label arm64 "$B/console-check-arm64.log"
-		       --label "arm64,rodata=off" "$B/console-check-arm64-refused.log")
+		       --label "arm64,rodata=off" "$B/console-check-arm64-refused.log"
+		       --label "arm64,QEMU 7.2: no DIC" "$B/console-check-arm64-nodic.log")
 	else
 		tail -30 "$B/arm64-check.log"
 		echo "not ok arm64 # build or boot failed, see $B/arm64-check.log" >> "$extra"

@@ -11,7 +11,8 @@ need=(qemu-system-x86_64:qemu-system-x86 flex:flex bison:bison bc:bc
       cpio:cpio gzip:gzip xz:xz-utils make:make gcc:gcc git:git perl:perl
       python3:python3 ccache:ccache file:file ar:binutils
       dpkg-deb:dpkg apt-get:apt
-      aarch64-linux-gnu-gcc:gcc-aarch64-linux-gnu)
+      aarch64-linux-gnu-gcc:gcc-aarch64-linux-gnu
+      qemu-system-aarch64:qemu-system-arm)
 headers=(/usr/include/libelf.h:libelf-dev /usr/include/openssl/ssl.h:libssl-dev
 	 /usr/include/uuid/uuid.h:uuid-dev /bin/busybox:busybox-static
 	 /usr/share/keyrings/debian-archive-keyring.gpg:debian-archive-keyring

@@ -8,8 +8,10 @@
 #  - build/arm64/busybox: Debian's busybox-static for arm64 (the guest's
 #    shell and tools in the arm64 test VM's initramfs);
 #  - build/qemu/: QEMU ${QEMU_VERSION} from Debian's bookworm-backports
-#    (qemu-system-aarch64), unpacked, not installed.  Debian 12's QEMU 7.2
-#    lacks FEAT_S2FWB, without which KVM does not offer the flag on arm64.
+#    (qemu-system-aarch64), unpacked, not installed.  The -cpu max of
+#    Debian 12's QEMU 7.2 has FEAT_S2FWB but neither CTR_EL0.DIC, without
+#    which KVM does not offer the flag on arm64, nor FEAT_NV2 (nested
+#    virtualization); scripts/arm64.sh uses 7.2 for the refusal.
 #
 # Packages come from the Debian mirror that the host's apt configuration
 # names, through a private apt state in build/apt/.  Nothing is fetched when
