@@ -12,6 +12,8 @@
 # "virt" machine with EL2 (virtualization=on, -cpu max), so KVM runs at
 # emulated EL2; QEMU_AARCH64 names the QEMU binary (default: the one
 # scripts/deps.sh put in build/qemu, else qemu-system-aarch64).
+# QEMU_EXTRA: more QEMU arguments, e.g. "-gdb tcp:127.0.0.1:1234" to read
+# the vCPUs' state of a VM that hangs (gdb: target remote :1234).
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -43,6 +45,9 @@ arm64)
 esac
 qemu+=(-smp "${SMP:-2}" -m "${MEM:-4G}" -no-reboot -kernel "$KERNEL"
        -initrd "$initrd")
+# Word-split on purpose: several arguments.
+# shellcheck disable=SC2206
+[ -z "${QEMU_EXTRA:-}" ] || qemu+=($QEMU_EXTRA)
 cmdline="console=$console panic=-1 wstest.timeout=$TEST_TIMEOUT $*"
 
 if [ "${INTERACTIVE:-0}" = 1 ]; then

@@ -24,7 +24,17 @@
  * are read from the console by the harness.  Needs
  * kvm.force_emulation_prefix=1.
  *
- * usage: gmem_ndm_soak [-t seconds] [-n parallel VMMs]
+ * When the kernel has tracefs, KVM's exits, entries, injected exceptions,
+ * page faults, emulated instructions and SPTE changes are traced into a
+ * ring buffer, and a VMM whose vCPU exits unexpectedly stops the trace and
+ * prints its own last events: on AMD, the vCPU state after a triple fault
+ * is the reset state, so the trace is what tells where the guest was.
+ *
+ * -p runs the same soak on plain guest_memfd memory (no
+ * GUEST_MEMFD_FLAG_NO_DIRECT_MAP): a control, to tell a failure of the
+ * series' NO_DIRECT_MAP paths from one of KVM or of the machine.
+ *
+ * usage: gmem_ndm_soak [-t seconds] [-n parallel VMMs] [-p]
  */
 #include <errno.h>
 #include <pthread.h>
@@ -33,6 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -52,6 +63,128 @@
 #define MAX_VMMS	16
 
 #define REMOVED_PAGES	"/sys/kernel/debug/direct_map/removed_pages"
+#define TRACEFS		"/sys/kernel/tracing"
+
+static const char * const trace_events[] = {
+	"kvm/kvm_entry", "kvm/kvm_exit", "kvm/kvm_inj_exception",
+	"kvm/kvm_page_fault", "kvm/kvm_emulate_insn", "kvm/kvm_userspace_exit",
+	"kvmmmu/kvm_mmu_walker_error", "kvmmmu/kvm_mmu_spte_requested",
+	"kvmmmu/kvm_tdp_mmu_spte_changed",
+};
+
+static bool tracing;
+/* -p: plain guest_memfd, the control. */
+static bool plain;
+
+static bool trace_write(const char *file, const char *val)
+{
+	char path[256];
+	FILE *f;
+	bool ok;
+
+	snprintf(path, sizeof(path), TRACEFS "/%s", file);
+	f = fopen(path, "w");
+	if (!f)
+		return false;
+	ok = fputs(val, f) >= 0;
+	return !fclose(f) && ok;
+}
+
+/* Trace KVM into a ring buffer, if the kernel can; see the top comment. */
+static void trace_start(void)
+{
+	char file[128];
+	size_t i;
+
+	/* Not mounted by the test VM's init; EBUSY if it is already. */
+	mount("tracefs", TRACEFS, "tracefs", 0, NULL);
+	if (!trace_write("tracing_on", "0") || !trace_write("trace", "") ||
+	    !trace_write("buffer_size_kb", "16384")) {
+		printf("soak: no tracefs, KVM is not traced\n");
+		return;
+	}
+	for (i = 0; i < ARRAY_SIZE(trace_events); i++) {
+		snprintf(file, sizeof(file), "events/%s/enable", trace_events[i]);
+		if (!trace_write(file, "1"))
+			printf("soak: cannot trace %s\n", trace_events[i]);
+	}
+	tracing = trace_write("tracing_on", "1");
+}
+
+/*
+ * Stop the trace and print the last events of this VMM's threads, and the
+ * changes of KVM's page table entries for the guest frames in @gfns (a
+ * "|"-separated list of hexadecimal numbers).
+ */
+static void trace_dump(pid_t vcpu_tid, pid_t punch_tid, const char *gfns)
+{
+	char cmd[512];
+
+	if (!tracing)
+		return;
+	trace_write("tracing_on", "0");
+	fflush(stdout);
+	if (*gfns) {
+		snprintf(cmd, sizeof(cmd),
+			 "grep -E -- 'gfn (%s) ' " TRACEFS "/trace | tail -n 100 | sed 's/^/soak trace of the walk: /'",
+			 gfns);
+		if (system(cmd))
+			printf("soak: no trace events of gfns %s\n", gfns);
+	}
+	snprintf(cmd, sizeof(cmd),
+		 "grep -E -- '-(%d|%d) ' " TRACEFS "/trace | tail -n 150 | sed 's/^/soak trace: /'",
+		 vcpu_tid, punch_tid);
+	if (system(cmd))
+		printf("soak: no trace events of threads %d and %d\n", vcpu_tid, punch_tid);
+}
+
+/* The frame that backs @hva in this process, from /proc/self/pagemap. */
+static u64 host_pfn(void *hva)
+{
+	u64 e = 0;
+	FILE *f = fopen("/proc/self/pagemap", "r");
+
+	if (!f)
+		return -1ull;
+	if (fseek(f, (unsigned long)hva / getpagesize() * 8, SEEK_SET) ||
+	    fread(&e, 8, 1, f) != 1)
+		e = 0;
+	fclose(f);
+	return e & BIT_ULL(63) ? e & GENMASK_ULL(54, 0) : -1ull;
+}
+
+/*
+ * After an unexpected exit: the guest's page walk for @gva as the VMM
+ * reads it, each table's guest frame and the host frame behind the VMM's
+ * mapping of it, for comparison with the frames that KVM mapped (the trace
+ * of SPTE changes).  Appends the guest frames to @gfns.
+ */
+static void guest_walk_dump(struct kvm_vm *vm, const char *what, u64 gva,
+			    char *gfns, size_t size)
+{
+	u64 table = vm->mmu.pgd, entry = 0;
+	int level;
+
+	for (level = vm->mmu.pgtable_levels; level >= 1; level--) {
+		unsigned int idx = (gva >> (12 + 9 * (level - 1))) & 511;
+		u64 *hva = addr_gpa2hva(vm, table);
+
+		entry = hva[idx];
+		printf("soak: walk of %s 0x%lx: level %d table at gpa 0x%lx (host pfn 0x%lx): entry %u = 0x%lx\n",
+		       what, (unsigned long)gva, level, (unsigned long)table,
+		       (unsigned long)host_pfn(hva), idx, (unsigned long)entry);
+		snprintf(gfns + strlen(gfns), size - strlen(gfns), "%s%lx",
+			 *gfns ? "|" : "", (unsigned long)(table >> 12));
+		if (!(entry & PTE_PRESENT_MASK(&vm->mmu)) || (level > 1 && (entry & BIT(7))))
+			return;
+		table = PTE_GET_PA(entry);
+	}
+	printf("soak: walk of %s 0x%lx: page at gpa 0x%lx (host pfn 0x%lx)\n",
+	       what, (unsigned long)gva, (unsigned long)table,
+	       (unsigned long)host_pfn(addr_gpa2hva(vm, table)));
+	snprintf(gfns + strlen(gfns), size - strlen(gfns), "|%lx",
+		 (unsigned long)(table >> 12));
+}
 
 /* Per-VMM counters, in memory shared with the supervisor. */
 struct vmm_stats {
@@ -105,6 +238,7 @@ static void guest_code(u64 seed)
 
 struct puncher {
 	int fd;
+	pid_t tid;
 	unsigned int seed;
 	bool stop;
 	struct vmm_stats *stats;
@@ -114,6 +248,7 @@ static void *punch_loop(void *arg)
 {
 	struct puncher *p = arg;
 
+	WRITE_ONCE(p->tid, gettid());
 	while (!READ_ONCE(p->stop)) {
 		u64 page = rand_r(&p->seed) % MEM_PAGES;
 		u64 n = 1 + rand_r(&p->seed) % 4;
@@ -157,14 +292,15 @@ static void vmm(unsigned int seed, bool sw_protected, u64 end_ms,
 	if (sw_protected) {
 		vm = vm_create_shape_with_one_vcpu(private, &vcpu, guest_code);
 		fd = vm_create_guest_memfd(vm, MEM_PAGES * PAGE_SIZE,
-					   GUEST_MEMFD_FLAG_NO_DIRECT_MAP);
+					   plain ? 0 : GUEST_MEMFD_FLAG_NO_DIRECT_MAP);
 		vm_mem_add(vm, VM_MEM_SRC_ANONYMOUS, MEM_GPA, MEM_SLOT, MEM_PAGES,
 			   KVM_MEM_GUEST_MEMFD, fd, 0);
 		virt_map(vm, MEM_GPA, MEM_GPA, MEM_PAGES);
 		vm_mem_set_private(vm, MEM_GPA, MEM_PAGES * PAGE_SIZE);
 	} else {
 		vm = vm_create_with_one_vcpu(&vcpu, guest_code);
-		vm_mem_add(vm, VM_MEM_SRC_GUEST_MEMFD_NO_DIRECT_MAP, MEM_GPA, MEM_SLOT,
+		vm_mem_add(vm, plain ? VM_MEM_SRC_GUEST_MEMFD :
+				   VM_MEM_SRC_GUEST_MEMFD_NO_DIRECT_MAP, MEM_GPA, MEM_SLOT,
 			   MEM_PAGES, 0, -1, 0);
 		virt_map(vm, MEM_GPA, MEM_GPA, MEM_PAGES);
 		fd = memslot2region(vm, MEM_SLOT)->region.guest_memfd;
@@ -177,11 +313,18 @@ static void vmm(unsigned int seed, bool sw_protected, u64 end_ms,
 		vcpu_run(vcpu);
 		/* E.g. a triple fault (SHUTDOWN): which VM, and where. */
 		if (vcpu->run->exit_reason != KVM_EXIT_IO) {
-			printf("soak: %s VM, iteration %lu: exit %s; vCPU state:\n",
+			char gfns[256] = "";
+
+			printf("soak: %s VM, iteration %lu, %s: exit %s; vCPU state:\n",
 			       sw_protected ? "SW-protected" : "default",
 			       (unsigned long)READ_ONCE(stats->iterations),
+			       child ? "after its fork()" : "not fork()ed yet",
 			       exit_reason_str(vcpu->run->exit_reason));
 			vcpu_dump(stdout, vcpu, 2);
+			guest_walk_dump(vm, "code", (u64)guest_code, gfns, sizeof(gfns));
+			guest_walk_dump(vm, "IDT", vm->arch.idt, gfns, sizeof(gfns));
+			guest_walk_dump(vm, "GDT", vm->arch.gdt, gfns, sizeof(gfns));
+			trace_dump(gettid(), READ_ONCE(punch.tid), gfns);
 			fflush(stdout);
 		}
 		TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_IO);
@@ -308,7 +451,7 @@ int main(int argc, char *argv[])
 	int nr = 3, opt, i, n;
 	u64 spawned = 0, iterations[2] = {};
 
-	while ((opt = getopt(argc, argv, "t:n:")) != -1) {
+	while ((opt = getopt(argc, argv, "t:n:p")) != -1) {
 		switch (opt) {
 		case 't':
 			secs = strtoull(optarg, NULL, 0);
@@ -316,8 +459,11 @@ int main(int argc, char *argv[])
 		case 'n':
 			nr = atoi(optarg);
 			break;
+		case 'p':
+			plain = true;
+			break;
 		default:
-			printf("usage: %s [-t seconds] [-n parallel VMMs (1-%d)]\n",
+			printf("usage: %s [-t seconds] [-n parallel VMMs (1-%d)] [-p]\n",
 			       argv[0], MAX_VMMS);
 			return 1;
 		}
@@ -359,6 +505,7 @@ int main(int argc, char *argv[])
 	TEST_ASSERT(n >= 20, "no stable baseline within 30 s: %ld pages out of the direct map, SecPageTables %ld kB",
 		    removed0, spt0);
 	pt0 = meminfo_kb("PageTables");
+	trace_start();
 	start = now_ms();
 	end = start + secs * 1000;
 
