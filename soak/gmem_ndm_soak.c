@@ -191,6 +191,8 @@ struct vmm_stats {
 	u64 iterations;
 	u64 punches;
 	u64 forks;
+	/* Reporting an unexpected exit: not to be killed meanwhile. */
+	bool reporting;
 };
 
 static u64 val(u64 i)
@@ -314,6 +316,8 @@ static void vmm(unsigned int seed, bool sw_protected, u64 end_ms,
 		/* E.g. a triple fault (SHUTDOWN): which VM, and where. */
 		if (vcpu->run->exit_reason != KVM_EXIT_IO) {
 			char gfns[256] = "";
+
+			WRITE_ONCE(stats->reporting, true);
 
 			printf("soak: %s VM, iteration %lu, %s: exit %s; vCPU state:\n",
 			       sw_protected ? "SW-protected" : "default",
@@ -515,7 +519,8 @@ int main(int argc, char *argv[])
 			int status;
 
 			if (s->pid) {
-				if (s->kill_at && now_ms() >= s->kill_at) {
+				if (s->kill_at && now_ms() >= s->kill_at &&
+				    !READ_ONCE(stats[s->idx].reporting)) {
 					kill(s->pid, SIGKILL);
 					s->kill_at = 0;
 					s->kill_sent = true;
