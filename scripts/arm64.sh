@@ -14,7 +14,7 @@
 #  bench: bench/gmem_no_direct_map_bench, console in build/console-bench-arm64.log.
 #
 # Needs gcc-aarch64-linux-gnu, Debian's qemu-system-arm (7.2) and what
-# scripts/fetch.sh fetches.
+# scripts/fetch-arm64.sh fetches.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,7 +22,7 @@ mode=${1:?usage: arm64.sh check|bench}
 B=$top/build
 export SELFTESTS_ARCH=arm64 VM_ARCH=arm64
 
-"$top/scripts/fetch.sh"
+"$top/scripts/fetch-arm64.sh"
 "$top/scripts/build-kernel.sh" arm64
 "$top/scripts/build-selftests.sh" > "$B/selftests-arm64-build.log" 2>&1 ||
 	{ tail -30 "$B/selftests-arm64-build.log"; exit 1; }

@@ -37,8 +37,6 @@ fatal() {
 }
 
 "$top/scripts/deps.sh" || fatal deps "missing host packages"
-# QEMU 10.0.2 for every VM (Debian 12's 7.2 mis-emulates nested SVM).
-"$top/scripts/fetch.sh" || fatal fetch "scripts/fetch.sh failed"
 step "workspace self-tests"
 if "$top/tests/workspace/run.sh" > "$B/workspace-tests.log" 2>&1; then
 	sed -n 's/^\(ok\|not ok\|skip\) /&/p' "$B/workspace-tests.log" >> "$extra"

@@ -11,9 +11,7 @@
 # VM_ARCH=arm64 boots the arm64 test kernel (KERNEL: its Image) on QEMU's
 # "virt" machine with EL2 (virtualization=on, -cpu max), so KVM runs at
 # emulated EL2; QEMU_AARCH64 names the QEMU binary (default: the one
-# scripts/fetch.sh put in build/qemu, else qemu-system-aarch64).  QEMU_X86
-# does the same for x86: build/qemu's 10.0.2 by default, whose nested SVM
-# is sound where Debian 12's 7.2 is not (see scripts/fetch.sh).
+# scripts/deps.sh put in build/qemu, else qemu-system-aarch64).
 # QEMU_EXTRA: more QEMU arguments, e.g. "-gdb tcp:127.0.0.1:1234" to read
 # the vCPUs' state of a VM that hangs (gdb: target remote :1234).
 set -uo pipefail
@@ -29,15 +27,7 @@ TEST_TIMEOUT=${TEST_TIMEOUT:-600}
 case ${VM_ARCH:-x86} in
 x86)
 	KERNEL=${KERNEL:-$top/build/kbuild-test/arch/x86/boot/bzImage}
-	q=${QEMU_X86:-}
-	if [ -z "$q" ]; then
-		q=$top/build/qemu/usr/bin/qemu-system-x86_64
-		[ -x "$q" ] || {
-			echo "run-vm: no $q (scripts/fetch.sh): Debian's QEMU, whose nested SVM loses guest page walks" >&2
-			q=qemu-system-x86_64
-		}
-	fi
-	qemu=("$q" -machine q35 -accel tcg -cpu max)
+	qemu=(qemu-system-x86_64 -machine q35 -accel tcg -cpu max)
 	console=ttyS0
 	;;
 arm64)

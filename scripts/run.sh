@@ -14,7 +14,6 @@ B=$top/build
 mkdir -p "$B"
 
 "$top/scripts/deps.sh"
-"$top/scripts/fetch.sh"
 "$top/scripts/tree.sh"
 "$top/scripts/build-kernel.sh" test
 "$top/scripts/build-selftests.sh" > "$B/selftests-build.log" 2>&1 ||

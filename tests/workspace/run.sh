@@ -230,7 +230,7 @@ else
 	nok "check-full: a candidate without rerun results fails" "rc=$rc"
 fi
 
-# fetch.sh takes the Debian archive from the host's apt configuration,
+# fetch-arm64.sh takes the Debian archive from the host's apt configuration,
 # in either format, never the security archive.
 A1=$tmp/apt1 A2=$tmp/apt2
 mkdir -p "$A1/sources.list.d" "$A2/sources.list.d"
@@ -238,14 +238,14 @@ printf 'Types: deb\nURIs: http://sec.invalid/debian-security\nSuites: bookworm-s
 	> "$A1/sources.list.d/debian.sources"
 printf '# comment\ndeb http://sec.invalid/debian-security bookworm-security main\ndeb [arch=amd64] http://one.invalid/debian bookworm main\n' \
 	> "$A2/sources.list"
-m1=$(APT_ETC=$A1 "$S/fetch.sh" --print-mirror)
-m2=$(APT_ETC=$A2 "$S/fetch.sh" --print-mirror)
-m3=$(APT_ETC=$tmp/none "$S/fetch.sh" --print-mirror)
+m1=$(APT_ETC=$A1 "$S/fetch-arm64.sh" --print-mirror)
+m2=$(APT_ETC=$A2 "$S/fetch-arm64.sh" --print-mirror)
+m3=$(APT_ETC=$tmp/none "$S/fetch-arm64.sh" --print-mirror)
 if [ "$m1" = http://deb.invalid/debian ] && [ "$m2" = http://one.invalid/debian ] &&
    [ -z "$m3" ]; then
-	ok "fetch: the mirror comes from apt's configuration (deb822 and one-line)"
+	ok "fetch-arm64: the mirror comes from apt's configuration (deb822 and one-line)"
 else
-	nok "fetch: the mirror comes from apt's configuration" "got '$m1' '$m2' '$m3'"
+	nok "fetch-arm64: the mirror comes from apt's configuration" "got '$m1' '$m2' '$m3'"
 fi
 
 exit $failed

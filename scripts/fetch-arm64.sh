@@ -1,21 +1,17 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# fetch.sh: what the test VMs need beyond the host's Debian packages,
-# without changing the host's apt configuration or dpkg architecture list:
+# fetch-arm64.sh: what the arm64 leg needs beyond Debian packages of the
+# host's own architecture, without changing the host's apt configuration
+# or dpkg architecture list:
 #
 #  - build/arm64/busybox: Debian's busybox-static for arm64 (the guest's
 #    shell and tools in the arm64 test VM's initramfs);
 #  - build/qemu/: QEMU ${QEMU_VERSION} from Debian's bookworm-backports
-#    (qemu-system-aarch64 and qemu-system-x86_64), unpacked, not installed.
-#    The -cpu max of Debian 12's QEMU 7.2 for arm64 has FEAT_S2FWB but
-#    neither CTR_EL0.DIC, without which KVM does not offer the flag on
-#    arm64, nor FEAT_NV2 (nested virtualization); scripts/arm64.sh uses 7.2
-#    for the refusal.  For x86, 7.2's emulation of nested SVM loses guest
-#    page walks: under the soak (soak/gmem_ndm_soak), about every other
-#    run on 7.2 had a nested guest triple fault with intact page tables, or
-#    the test VM itself reset; scripts/run-vm.sh boots x86 on 10.0.2, which
-#    the same soak runs clean.
+#    (qemu-system-aarch64), unpacked, not installed.  The -cpu max of
+#    Debian 12's QEMU 7.2 has FEAT_S2FWB but neither CTR_EL0.DIC, without
+#    which KVM does not offer the flag on arm64, nor FEAT_NV2 (nested
+#    virtualization); scripts/arm64.sh uses 7.2 for the refusal.
 #
 # Packages come from the Debian mirror that the host's apt configuration
 # names, through a private apt state in build/apt/.  Nothing is fetched when
@@ -27,9 +23,8 @@ QEMU_VERSION=1:10.0.2+ds-2+deb13u1~bpo12+1
 A=$top/build/apt
 bb=$top/build/arm64/busybox
 qemu=$top/build/qemu/usr/bin/qemu-system-aarch64
-qemu_x86=$top/build/qemu/usr/bin/qemu-system-x86_64
 
-die() { echo "fetch: $*" >&2; exit 1; }
+die() { echo "fetch-arm64: $*" >&2; exit 1; }
 
 # The Debian archive the host uses (deb822 or one-line format), from
 # APT_ETC (default /etc/apt); --print-mirror prints it and stops.
@@ -45,7 +40,7 @@ if [ "${1:-}" = --print-mirror ]; then
 	[ -n "$mirror" ] && echo "$mirror"
 	exit 0
 fi
-[ -x "$bb" ] && [ -x "$qemu" ] && [ -x "$qemu_x86" ] && exit 0
+[ -x "$bb" ] && [ -x "$qemu" ] && exit 0
 [ -n "$mirror" ] || die "no Debian mirror in the host's apt configuration"
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 [ -r "$keyring" ] || die "no $keyring (Debian: debian-archive-keyring)"
@@ -71,18 +66,15 @@ if [ ! -x "$bb" ]; then
 	install -m 0755 "$A/bb/bin/busybox" "$bb"
 	file -L "$bb" | grep -q 'ARM aarch64.*statically linked' ||
 		die "$bb is not a static arm64 binary"
-	echo "fetch: $bb"
+	echo "fetch-arm64: $bb"
 fi
-# Both QEMUs unpack into build/qemu (the packages share no files).
-for pkg in qemu-system-arm:"$qemu" qemu-system-x86:"$qemu_x86"; do
-	bin=${pkg#*:}
-	pkg=${pkg%%:*}
-	[ -x "$bin" ] && continue
-	rm -f "${pkg}"_*.deb
-	apt-get "${apt_opts[@]}" download "$pkg:amd64=$QEMU_VERSION" >/dev/null ||
-		die "cannot download $pkg $QEMU_VERSION"
-	dpkg-deb -x "${pkg}"_*.deb "$top/build/qemu"
-	missing=$(ldd "$bin" | awk '/not found/ { print $1 }')
+if [ ! -x "$qemu" ]; then
+	rm -f qemu-system-arm_*.deb
+	apt-get "${apt_opts[@]}" download "qemu-system-arm:amd64=$QEMU_VERSION" >/dev/null ||
+		die "cannot download qemu-system-arm $QEMU_VERSION"
+	rm -rf "$top/build/qemu"
+	dpkg-deb -x qemu-system-arm_*.deb "$top/build/qemu"
+	missing=$(ldd "$qemu" | awk '/not found/ { print $1 }')
 	[ -z "$missing" ] || die "QEMU $QEMU_VERSION needs libraries the host lacks: $missing"
-	echo "fetch: $("$bin" --version | head -n 1): $bin"
-done
+	echo "fetch-arm64: $("$qemu" --version | head -n 1) in $top/build/qemu"
+fi
