@@ -8,7 +8,8 @@
 # checkpatch.  "full" also runs the sweep on unpatched 7.3.4 (scripts/stock.sh)
 # and reports as regressions only the tests that fail with the series and
 # pass on stock, each confirmed by a rerun on both kernels.  "debug" runs tests/kvm.list once, pti=on, on the debug kernel
-# (KASAN, lockdep, DEBUG_VM, kmemleak, ...), with longer timeouts.  Prints one line per result and finally
+# (KASAN, lockdep, DEBUG_VM, kmemleak, ...), with longer timeouts, and the
+# soak (tests/soak.list) in a VM of its own with 4-level paging.  Prints one line per result and finally
 # "N passed, N failed, N skipped"; exits non-zero when anything failed.
 set -uo pipefail
 
