@@ -374,19 +374,35 @@ static void vmm(unsigned int seed, bool sw_protected, u64 end_ms,
 }
 
 /*
- * A VMM that does not finish: the state and wait channel of its threads,
- * and the kernel's stacks of blocked tasks and of every CPU (sysrq w, l).
+ * A VMM that does not finish: the state, wait channel and kernel stack of
+ * its threads, three times a second apart (a thread that runs in the
+ * kernel, e.g. a vCPU looping in KVM_RUN, shows where), its threads' last
+ * KVM events, and the kernel's stacks of blocked tasks and of every CPU
+ * (sysrq w, l).
  */
 static void report_stuck(pid_t pid)
 {
-	char cmd[256];
+	char cmd[512];
 	FILE *f;
+	int i;
 
-	snprintf(cmd, sizeof(cmd),
-		 "for t in /proc/%d/task/*; do echo \"soak: stuck thread $t: $(cut -d' ' -f3 $t/stat) $(cat $t/wchan)\"; done",
-		 pid);
-	if (system(cmd))
-		printf("soak: cannot list the threads of pid %d\n", pid);
+	for (i = 0; i < 3; i++) {
+		snprintf(cmd, sizeof(cmd),
+			 "for t in /proc/%d/task/*; do echo \"soak: stuck thread $t: $(cut -d' ' -f3 $t/stat) $(cat $t/wchan)\"; sed 's/^/soak:   /' $t/stack; done",
+			 pid);
+		if (system(cmd))
+			printf("soak: cannot list the threads of pid %d\n", pid);
+		sleep(1);
+	}
+	if (tracing) {
+		trace_write("tracing_on", "0");
+		fflush(stdout);
+		snprintf(cmd, sizeof(cmd),
+			 "for t in /proc/%d/task/*; do grep -E -- \"-${t##*/} \" " TRACEFS "/trace | tail -n 60; done | sed 's/^/soak trace of the stuck VMM: /'",
+			 pid);
+		if (system(cmd))
+			printf("soak: no trace events of pid %d\n", pid);
+	}
 	f = fopen("/proc/sysrq-trigger", "w");
 	if (f) {
 		fputs("w", f);
@@ -576,8 +592,15 @@ int main(int argc, char *argv[])
 			usleep(10000);
 		if (!r) {
 			report_stuck(slots[i].pid);
-			TEST_FAIL("VMM %d (pid %d) still running 60 s after the end of the soak",
-				  i, slots[i].pid);
+			/* Whether it can still be killed: a loop that checks signals. */
+			kill(slots[i].pid, SIGKILL);
+			deadline = now_ms() + 10000;
+			while (!(r = waitpid(slots[i].pid, &status, WNOHANG)) &&
+			       now_ms() < deadline)
+				usleep(10000);
+			TEST_FAIL("VMM %d (pid %d) still running 60 s after the end of the soak; %s",
+				  i, slots[i].pid, r ? "SIGKILL ended it" :
+				  "not even SIGKILL ended it within 10 s");
 		}
 		TEST_ASSERT_EQ(r, slots[i].pid);
 		reap(&slots[i], status, stats);
@@ -586,7 +609,8 @@ int main(int argc, char *argv[])
 		total.iterations += stats[n].iterations;
 		total.punches += stats[n].punches;
 		total.forks += stats[n].forks;
-		iterations[n & 1] += stats[n].iterations;
+		/* Odd VMMs run SW-protected VMs, except with -s. */
+		iterations[!stock && (n & 1)] += stats[n].iterations;
 	}
 	pr_info("soak: %lu VMMs in %lu s (%lu killed mid-run, %lu of them with the guest running; %lu exited), %lu fork()s, %lu hole punches, %lu guest iterations (each an emulated load and store: %lu SW-protected, %lu default)\n",
 		spawned, (now_ms() - start) / 1000, killed, killed_running, exited,
