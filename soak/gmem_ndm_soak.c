@@ -42,7 +42,15 @@
  * a failure needs; the check of the paths exercised skips what was left
  * out.
  *
- * usage: gmem_ndm_soak [-t seconds] [-n parallel VMMs] [-p] [-s] [-E] [-F] [-H]
+ * The VMMs keep the anonymous memory of their VM's memslot 0 (the guest's
+ * code, stack and page tables) out of their fork()ed children with
+ * MADV_DONTFORK, as VMMs such as QEMU do with guest RAM, so that fork()
+ * does not write-protect it for copy-on-write.  -C leaves that out: then
+ * KVM zaps memslot 0's nested page table entries at each fork(), and under
+ * QEMU/TCG guests shut down and the test VM's kernel gets corrupted, on
+ * stock 7.3.4 too (notes/soak-corruption.md).
+ *
+ * usage: gmem_ndm_soak [-t seconds] [-n parallel VMMs] [-p] [-s] [-E] [-F] [-H] [-C]
  */
 #include <errno.h>
 #include <pthread.h>
@@ -85,6 +93,8 @@ static bool tracing;
 static bool plain, stock;
 /* -E, -F, -H: without forced emulation, fork() or hole punching. */
 static bool no_fep, no_fork, no_punch;
+/* -C: memslot 0 copied on write in fork()ed children. */
+static bool cow_slot0;
 /* In the guest: no_fep. */
 static bool guest_no_fep;
 
@@ -322,6 +332,12 @@ static void vmm(unsigned int seed, bool sw_protected, u64 end_ms,
 		virt_map(vm, MEM_GPA, MEM_GPA, MEM_PAGES);
 		fd = memslot2region(vm, MEM_SLOT)->region.guest_memfd;
 	}
+	if (!cow_slot0) {
+		struct userspace_mem_region *r = memslot2region(vm, 0);
+
+		TEST_ASSERT(!madvise(r->mmap_start, r->mmap_size, MADV_DONTFORK),
+			    "MADV_DONTFORK: %s", strerror(errno));
+	}
 	vcpu_args_set(vcpu, 1, (u64)seed);
 	sync_global_to_guest(vm, guest_no_fep);
 	punch.fd = fd;
@@ -491,7 +507,7 @@ int main(int argc, char *argv[])
 	int nr = 3, opt, i, n;
 	u64 spawned = 0, iterations[2] = {};
 
-	while ((opt = getopt(argc, argv, "t:n:psEFH")) != -1) {
+	while ((opt = getopt(argc, argv, "t:n:psEFHC")) != -1) {
 		switch (opt) {
 		case 't':
 			secs = strtoull(optarg, NULL, 0);
@@ -514,8 +530,11 @@ int main(int argc, char *argv[])
 		case 'H':
 			no_punch = true;
 			break;
+		case 'C':
+			cow_slot0 = true;
+			break;
 		default:
-			printf("usage: %s [-t seconds] [-n parallel VMMs (1-%d)] [-p] [-s] [-E] [-F] [-H]\n",
+			printf("usage: %s [-t seconds] [-n parallel VMMs (1-%d)] [-p] [-s] [-E] [-F] [-H] [-C]\n",
 			       argv[0], MAX_VMMS);
 			return 1;
 		}
