@@ -48,8 +48,8 @@
  * does not write-protect it for copy-on-write.  -C leaves that out: then
  * KVM zaps memslot 0's nested page table entries at each fork(), and under
  * QEMU/TCG guests shut down and the test VM's kernel gets corrupted more
- * often, on stock 7.3.4 too; without -C both still happen, more rarely
- * (notes/soak-corruption.md).
+ * often, on stock 7.3.4 too.  Without -C, guests of the series' soak still
+ * shut down, more rarely (notes/soak-corruption.md).
  *
  * usage: gmem_ndm_soak [-t seconds] [-n parallel VMMs] [-p] [-s] [-E] [-F] [-H] [-C]
  */
