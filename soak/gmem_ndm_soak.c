@@ -165,11 +165,11 @@ static void trace_dump(pid_t vcpu_tid, pid_t punch_tid, const char *gfns)
 }
 
 /*
- * The soak's guests run below 4G.  A KVM entry or exit of one of @pid's
- * threads (all of them if @pid is a process, or one thread) at a RIP in
- * the kernel's half means that the CPU's #VMEXIT stored its host's
- * registers as the guest's: under QEMU/TCG, on stock 7.3.4 too
- * (notes/soak-corruption.md).  Say so; the run still fails.
+ * The soak's guests run below 4G.  A KVM entry or exit of one of process
+ * @pid's threads at a RIP in the kernel's half is the signature of the
+ * emulated CPU's #VMEXIT storing its host's registers as the guest's,
+ * caught under QEMU/TCG on stock 7.3.4 (notes/soak-corruption.md).  Say
+ * so; the run still fails.
  */
 static void trace_host_state_in_guest(pid_t pid)
 {
@@ -182,7 +182,7 @@ static void trace_host_state_in_guest(pid_t pid)
 		 "for t in /proc/%d/task/*; do grep -E -- \"-${t##*/} .* kvm_(entry|exit): .* rip 0xffff\" " TRACEFS "/trace; done | grep -q .",
 		 pid);
 	if (!system(cmd))
-		printf("soak: pid %d: its guest ran at a host kernel address: the CPU's #VMEXIT stored the host's state (RIP, CR3, IDTR) as the guest's, a fault of the emulated CPU seen on stock 7.3.4 too (notes/soak-corruption.md)\n",
+		printf("soak: pid %d: its guest ran at a host kernel address, the signature of the emulated CPU's #VMEXIT storing the host's state as the guest's, caught on stock 7.3.4 too (notes/soak-corruption.md)\n",
 		       pid);
 }
 
