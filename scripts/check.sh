@@ -9,7 +9,9 @@
 # and reports as regressions only the tests that fail with the series and
 # pass on stock, each confirmed by a rerun on both kernels.  "debug" runs tests/kvm.list once, pti=on, on the debug kernel
 # (KASAN, lockdep, DEBUG_VM, kmemleak, ...), with longer timeouts, and the
-# soak (tests/soak.list) in a VM of its own with 4-level paging.  Prints one line per result and finally
+# soak (tests/soak.list) in a VM of its own with 4-level paging; the soak
+# excludes one VMM per run whose guest ran at a host kernel address (the
+# emulator's known fault) and fails on everything else, see below.  Prints one line per result and finally
 # "N passed, N failed, N skipped"; exits non-zero when anything failed.
 set -uo pipefail
 
@@ -117,6 +119,19 @@ done
 # max,la57=off), chosen when only 5-level runs had shown nested guests of
 # the soak triple faulting; they do with 4-level paging too, on stock
 # 7.3.4 as well (notes/soak-corruption.md).
+# Excluded from the result: one VMM per run whose guest is seen at a host
+# kernel address (QEMU/TCG's #VMEXIT storing the host's state as the
+# guest's): the soak kills it, prints "soak: emulator fault excluded: ...",
+# which parse-results.py repeats on the soak's result line, and still
+# checks its memory at the end.  Still failures: a second such VMM, a
+# triple fault or a hang without that signature, a guest reading a wrong
+# value, pages out of the direct map or SecPageTables not back, and any
+# splat or kmemleak report on the console.  The backtraces of the sysrq
+# dumps the soak asks for are not splats: it brackets them with "soak:
+# diagnostic dump begin/end PID-N" lines in the kernel's log, and between
+# them parse-results.py passes only the Call Trace of each "NMI backtrace
+# for cpu N" or "task:... state:" block; a begin line without its end line
+# fails the run.
 if [ "$mode" = debug ]; then
 	"$top/scripts/initramfs.sh" "$B/initramfs-soak$sfx.cpio.gz" "$top/tests/soak.list" ||
 		fatal initramfs "initramfs build failed"

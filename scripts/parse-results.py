@@ -14,6 +14,22 @@ boot are read from the KTAP output; any kernel splat (WARNING, BUG, KASAN,
 lockdep, Oops, Call Trace, ...) fails the run and is printed.  A VM that
 never reached "@@@ DONE" fails.  The last line is exactly
 "N passed, N failed, N skipped"; the exit status is 1 when anything failed.
+
+The soak (soak/gmem_ndm_soak.c) asks for sysrq dumps of a VMM that does not
+finish and brackets them with kernel log lines "soak: diagnostic dump
+begin ID" and "soak: diagnostic dump end ID" (same ID).  Inside a bracket,
+and only there, a "Call Trace:" line is not a splat when it follows a
+sysrq-style block header ("NMI backtrace for cpu N", "task:COMM state:S")
+that has not had its Call Trace yet, at most DUMP_WINDOW kernel
+(timestamped) console lines before it; the oldest such header is used.  Everything else that is a splat outside is one inside too
+(WARNING:, BUG:, KASAN:, lockdep, Oops, general protection fault, Kernel
+panic, ...), and so, inside only, are the lines that mark a report whose
+only splat line could be its Call Trace (RCU stalls, hard lockups, "cut
+here", "end trace", "Modules linked in:", lockdep's DEADLOCK).  A begin
+marker without its end marker (one with the same ID, before the next
+begin marker or the end of the log) exempts nothing and fails the run; an end marker without a
+begin marker is ignored.  A passing test's output lines "soak: emulator
+fault excluded: ..." are added to its result line.
 """
 import re
 import sys
@@ -28,6 +44,17 @@ SPLAT = re.compile(r'(WARNING:|BUG:|KASAN:|UBSAN:|Oops|Call Trace:|'
                    r'kmemleak: \d+ new suspected memory leaks)')
 KTAP_RESULT = re.compile(r'^(not ok|ok) (\d+) ([^#]*?)\s*(?:#\s*(.*))?$')
 
+# The soak's sysrq dumps (soak/soak_classify.h: SOAK_DUMP_MARK).
+CALLER = re.compile(r'^\[\s*[TC]\d+\]\s?')          # CONFIG_PRINTK_CALLER
+DUMP_MARK = re.compile(r'^soak: diagnostic dump (begin|end) (\S+)\s*$')
+DUMP_HEADER = re.compile(r'^(NMI backtrace for cpu \d+\s*$|task:.{1,15} state:\S)')
+DUMP_WINDOW = 40
+DUMP_FAIL = re.compile(r'(\bINFO: |detected stalls? on|self-detected stall|'
+                       r'hard LOCKUP|cut here|---\[ end trace|'
+                       r'Modules linked in:|\*\*\* DEADLOCK \*\*\*|'
+                       r'[Pp]ossible .*(deadlock|locking scenario))')
+EXCLUDED = 'soak: emulator fault excluded: '
+
 
 def skip_reason(out):
     for l in reversed(out):
@@ -35,6 +62,28 @@ def skip_reason(out):
         if m:
             return m.group(1).strip() or 'skipped'
     return 'skipped (exit 4)'
+
+
+def dump_brackets(lines):
+    """The soak's diagnostic dump brackets: {begin index: end index}, and
+    the (index, ID) of begin markers without an end marker."""
+    brackets, unterminated, opened = {}, [], None
+    for i, l in enumerate(lines):
+        if not TS.match(l):
+            continue
+        m = DUMP_MARK.match(CALLER.sub('', TS.sub('', l)))
+        if not m:
+            continue
+        if m.group(1) == 'begin':
+            if opened:
+                unterminated.append(opened)
+            opened = (i, m.group(2))
+        elif opened and m.group(2) == opened[1]:
+            brackets[opened[0]] = i
+            opened = None
+    if opened:
+        unterminated.append(opened)
+    return brackets, unterminated
 
 
 def parse(log, label, results, splats):
@@ -47,13 +96,38 @@ def parse(log, label, results, splats):
     cur, out, done = None, [], False
     suites = []                  # stack of (indent, suite name)
     splat_ctx = 0
-    for l in lines:
+    brackets, unterminated = dump_brackets(lines)
+    for i, tok in unterminated:
+        results.append(('not ok', label + 'console',
+                        'soak diagnostic dump %s: begin marker without an end '
+                        'marker (line %d of %s); its backtraces count as splats'
+                        % (tok, i + 1, log)))
+    dump_end = -1                # index of the open bracket's end marker
+    headers = []                 # its block headers without a Call Trace yet
+    nkernel = 0                  # console lines from the kernel so far
+    for idx, l in enumerate(lines):
         kernel = bool(TS.match(l))
         body = TS.sub('', l)
-        if kernel and SPLAT.search(body):
-            splats.append('%s%s' % (label, body))
-            splat_ctx = 25
-            continue
+        if kernel:
+            nkernel += 1
+            kbody = CALLER.sub('', body)
+            if idx in brackets:
+                dump_end, headers = brackets[idx], []
+            in_dump = idx < dump_end
+            exempt = False
+            if in_dump and not SPLAT.search(body) and DUMP_HEADER.match(kbody):
+                headers.append(nkernel)
+            elif in_dump and kbody.strip() == 'Call Trace:':
+                # The Call Trace of the oldest open block in the window.
+                headers = [h for h in headers if nkernel - h <= DUMP_WINDOW]
+                exempt = bool(headers)
+                headers = headers[1:]
+            if not exempt and (SPLAT.search(body) or
+                               (in_dump and DUMP_FAIL.search(body))):
+                splats.append('%s%s%s' % (label, body, ' (during the soak\'s '
+                                          'diagnostic dump)' if in_dump else ''))
+                splat_ctx = 25
+                continue
         if kernel and splat_ctx:
             splats.append('%s    %s' % (label, body))
             splat_ctx -= 1
@@ -67,7 +141,8 @@ def parse(log, label, results, splats):
             rc, secs, cmd = int(m.group(1)), m.group(2), m.group(3).strip()
             name = label + cmd
             if rc == 0:
-                results.append(('ok', name, '%ss' % secs))
+                excl = [x for x in out if x.startswith(EXCLUDED)]
+                results.append(('ok', name, '; '.join(['%ss' % secs] + excl)))
             elif rc == 4:
                 results.append(('skip', name, skip_reason(out)))
             else:

@@ -133,6 +133,171 @@ else
 	nok "a failing KUnit case makes the result non-zero" "rc=$rc $(echo "$out" | tr '\n' '|')"
 fi
 
+# 4b. The soak's diagnostic dumps (sysrq w, l), bracketed by its marker
+#     lines in the kernel's log: their backtraces are not splats; a splat
+#     printed meanwhile, a Call Trace outside the markers or without a
+#     dump block before it, and a begin marker without its end marker are.
+cat > "$tmp/dump.log" <<'LOG'
+@@@ BEGIN 1 tests, timeout 1800s
+@@@ START soak/gmem_ndm_soak -t 150 -n 3
+[  150.000000] kvm_amd: kvm_amd: Nested Virtualization enabled
+[  212.000001] soak: diagnostic dump begin 95-1
+[  212.000010] sysrq: Show Blocked State
+[  212.000020] task:kworker/u8:3    state:D stack:0     pid:61    tgid:61    ppid:2      task_flags:0x4208060 flags:0x00004000
+[  212.000021] Workqueue: events_unbound flush_to_ldisc
+[  212.000022] Call Trace:
+[  212.000023]  <TASK>
+[  212.000024]  __schedule+0x4f2/0x1030
+[  212.000025]  schedule+0x3a/0x100
+[  212.000026]  </TASK>
+[  212.100000] sysrq: Show backtrace of all active CPUs
+[  212.100001] NMI backtrace for cpu 0
+[  212.100002] CPU: 0 UID: 0 PID: 95 Comm: gmem_ndm_soak Not tainted 7.3.4 #1 PREEMPT(voluntary)
+[  212.100003] Hardware name: QEMU Standard PC (Q35 + ICH9, 2009), BIOS 1.16.2-debian-1.16.2-1 04/01/2014
+[  212.100004] Call Trace:
+[  212.100005]  <TASK>
+[  212.100006]  dump_stack_lvl+0x56/0x70
+[  212.100007]  nmi_cpu_backtrace+0x10d/0x150
+[  212.100008]  write_sysrq_trigger+0x4d/0x60
+[  212.100009]  </TASK>
+[  212.100010] Sending NMI from CPU 0 to CPUs 1:
+[  212.100020] kvm: interleaved line from another CPU
+[  212.100030] NMI backtrace for cpu 1
+[  212.100031] CPU: 1 UID: 0 PID: 120 Comm: gmem_ndm_soak Not tainted 7.3.4 #1 PREEMPT(voluntary)
+[  212.100032] Hardware name: QEMU Standard PC (Q35 + ICH9, 2009), BIOS 1.16.2-debian-1.16.2-1 04/01/2014
+[  212.100033] RIP: 0010:svm_vcpu_run+0x3c1/0x870
+[  212.100034] Code: 48 8b 45 c8 48 89 c7 e8 00 00 00 00 <0f> 01 d8 58 c3 cc cc cc
+[  212.100035] RSP: 0018:ffffc900009c7950 EFLAGS: 00000246
+[  212.100036] RAX: 0000000000000000 RBX: ffff888104a50000 RCX: 0000000000000000
+[  212.100037] RDX: 0000000000000000 RSI: 0000000000000000 RDI: 0000000000000000
+[  212.100038] CR2: 0000000000000000 CR3: 000000010b8cc000 CR4: 0000000000350ef0
+[  212.100040] Call Trace:
+[  212.100041]  <NMI>
+[  212.100042]  ? nmi_cpu_backtrace+0xd6/0x150
+[  212.100043]  </NMI>
+[  212.100044]  <TASK>
+[  212.100045]  kvm_arch_vcpu_ioctl_run+0x5c4/0x1260
+[  212.100046]  </TASK>
+[  212.100050] NMI backtrace for cpu 1 skipped: idling at default_idle+0x10/0x20
+[  212.200000] soak: diagnostic dump end 95-1
+soak: VMM 12 (pid 120) still running 60 s after the end of the soak
+soak: emulator fault excluded: VMM 12 (pid 120, default VM, iteration 256): still running 60 s after the soak's end, its guest at host kernel address 0xffffffff9c7fec8c (signature)
+soak: emulator faults excluded: 1
+@@@ END rc=0 secs=240 soak/gmem_ndm_soak -t 150 -n 3
+@@@ DONE
+LOG
+out=$("$P" "$tmp/dump.log"); rc=$?
+if [ $rc = 0 ] && [ "$(echo "$out" | tail -n 1)" = "1 passed, 0 failed, 0 skipped" ] &&
+   echo "$out" | grep -q '^ok .*soak/gmem_ndm_soak -t 150 -n 3 # 240s; soak: emulator fault excluded: VMM 12 '; then
+	ok "soak: backtraces of a diagnostic dump between its markers are not splats"
+else
+	nok "soak: backtraces of a diagnostic dump between its markers are not splats" "rc=$rc $(echo "$out" | tr '\n' '|')"
+fi
+
+# A splat printed during the dump still fails, each kind.
+n=0 missed=
+while IFS= read -r splat; do
+	n=$((n + 1))
+	awk -v s="$splat" '$0 == "[  212.100020] kvm: interleaved line from another CPU" { $0 = "[  212.100020] " s } { print }' \
+		"$tmp/dump.log" > "$tmp/dump-splat$n.log"
+	out=$("$P" "$tmp/dump-splat$n.log"); rc=$?
+	if [ $rc != 1 ] || ! echo "$out" | grep -qF -- "$splat (during the soak's diagnostic dump)" ||
+	   [ "$(echo "$out" | tail -n 1)" != "1 passed, 1 failed, 0 skipped" ]; then
+		missed="$missed [$splat: rc=$rc]"
+	fi
+done <<'SPLATS'
+WARNING: CPU: 1 PID: 120 at arch/x86/kvm/mmu/tdp_mmu.c:123 tdp_mmu_zap_leafs+0x1/0x2
+BUG: KASAN: slab-use-after-free in kvm_gmem_invalidate_start+0x1/0x2
+Oops: general protection fault, probably for non-canonical address 0xdffffc0000000001: 0000 [#1] SMP KASAN PTI
+general protection fault, probably for non-canonical address 0xdffffc0000000001
+Kernel panic - not syncing: Fatal exception
+WARNING: possible circular locking dependency detected
+inconsistent lock state
+possible recursive locking detected
+BUG: kernel NULL pointer dereference, address: 000000000000008a
+rcu: INFO: rcu_preempt self-detected stall on CPU
+------------[ cut here ]------------
+Modules linked in:
+SPLATS
+if [ -z "$missed" ] && [ $n = 12 ]; then
+	ok "soak: a splat printed during a diagnostic dump still fails ($n kinds)"
+else
+	nok "soak: a splat printed during a diagnostic dump still fails" "missed:$missed"
+fi
+
+grep -v 'soak: diagnostic dump' "$tmp/dump.log" > "$tmp/dump-nomark.log"
+out=$("$P" "$tmp/dump-nomark.log"); rc=$?
+if [ $rc = 1 ] && [ "$(echo "$out" | grep -c '^    Call Trace:$')" = 3 ] &&
+   ! echo "$out" | grep -q "during the soak's diagnostic dump"; then
+	ok "soak: a Call Trace outside the markers is a splat"
+else
+	nok "soak: a Call Trace outside the markers is a splat" "rc=$rc $(echo "$out" | tr '\n' '|')"
+fi
+
+grep -v 'soak: diagnostic dump end' "$tmp/dump.log" > "$tmp/dump-open.log"
+sed 's/soak: diagnostic dump end 95-1/soak: diagnostic dump end 95-2/' "$tmp/dump.log" > "$tmp/dump-other.log"
+# A second begin marker before the first one's end: the first is unterminated.
+sed 's/^\(\[  212.000001\] \)soak: diagnostic dump begin 95-1$/&\n\1soak: diagnostic dump begin 95-2/
+     s/soak: diagnostic dump end 95-1/soak: diagnostic dump end 95-2/' "$tmp/dump.log" > "$tmp/dump-twice.log"
+res=
+for f in dump-open:3 dump-other:3 dump-twice:0; do
+	out=$("$P" "$tmp/${f%:*}.log"); rc=$?
+	if [ $rc = 1 ] &&
+	   echo "$out" | grep -q '^not ok console # soak diagnostic dump 95-1: begin marker without an end marker' &&
+	   [ "$(echo "$out" | grep -c '^    Call Trace:$')" = "${f#*:}" ]; then
+		res="$res ok"
+	else
+		res="$res rc=$rc:$(echo "$out" | tr '\n' '|')"
+	fi
+done
+if [ "$res" = " ok ok ok" ]; then
+	ok "soak: a begin marker without its end marker exempts nothing and fails"
+else
+	nok "soak: a begin marker without its end marker exempts nothing and fails" "$res"
+fi
+
+# Inside the markers, a Call Trace is exempt only as the one of a dump block
+# (NMI backtrace, task:... state:) that printed it within 40 lines.
+sed 's/^\[  212.000010\] sysrq: Show Blocked State$/[  212.000009] gmem_ndm_soak: page allocation failure: order:0, mode:0x40cc0\n[  212.000009] CPU: 1 UID: 0 PID: 120 Comm: gmem_ndm_soak Not tainted 7.3.4 #1\n[  212.000009] Call Trace:\n&/' \
+	"$tmp/dump.log" > "$tmp/dump-foreign.log"
+awk '{ print } /NMI backtrace for cpu 1$/ { for (i = 0; i < 41; i++) printf "[  212.100030] R%02d: 0000000000000000\n", i }' \
+	"$tmp/dump.log" > "$tmp/dump-far.log"
+res=
+for f in dump-foreign dump-far; do
+	out=$("$P" "$tmp/$f.log"); rc=$?
+	if [ $rc = 1 ] && echo "$out" | grep -q "^    Call Trace: (during the soak's diagnostic dump)$"; then
+		res="$res ok"
+	else
+		res="$res rc=$rc:$(echo "$out" | tr '\n' '|')"
+	fi
+done
+if [ "$res" = " ok ok" ]; then
+	ok "soak: a Call Trace in the markers without a dump block before it is a splat"
+else
+	nok "soak: a Call Trace in the markers without a dump block before it is a splat" "$res"
+fi
+
+# The soak's classification (soak/soak_classify.h), without a kernel, and
+# its marker lines are those parse-results.py reads.
+if command -v gcc > /dev/null; then
+	if gcc -Wall -Werror -O2 -std=gnu99 -D_GNU_SOURCE -I"$top/soak" \
+		"$top/tests/workspace/soak_classify_test.c" -o "$tmp/soak_classify_test" > "$tmp/log" 2>&1 &&
+	   "$tmp/soak_classify_test" > "$tmp/log" 2>&1; then
+		ok "soak: classification of VMMs and of KVM's trace lines ($(tail -n 1 "$tmp/log" | sed 's/^soak_classify_test: //'))"
+	else
+		nok "soak: classification of VMMs and of KVM's trace lines" "$(tail -5 "$tmp/log" | tr '\n' ' ')"
+	fi
+	if [ "$("$tmp/soak_classify_test" mark begin 95 1)" = "soak: diagnostic dump begin 95-1" ] &&
+	   [ "$("$tmp/soak_classify_test" mark end 95 1)" = "soak: diagnostic dump end 95-1" ]; then
+		ok "soak: its marker lines are those the tests above feed parse-results.py"
+	else
+		nok "soak: its marker lines are those the tests above feed parse-results.py" \
+			"$("$tmp/soak_classify_test" mark begin 95 1)"
+	fi
+else
+	echo "skip workspace: soak: classification of VMMs and of KVM's trace lines # no gcc"
+fi
+
 # 5. A base tarball whose checksum does not match is a hard error naming both.
 mkdir -p "$tmp/xdg/kvm-nodirectmap"
 echo bogus > "$tmp/xdg/kvm-nodirectmap/linux-source-7.3.4.tar.xz"
