@@ -59,6 +59,23 @@ static inline int soak_dump_mark(char *buf, size_t size, const char *what,
 }
 
 /*
+ * Going backwards from @p, past the last @open before it and the blanks
+ * before that: where the field before it ends.  NULL if there is no @open.
+ */
+static inline const char *soak_back_past(const char *line, const char *p,
+					 char open)
+{
+	while (p > line && p[-1] != open)
+		p--;
+	if (p == line)
+		return NULL;
+	p--;
+	while (p > line && p[-1] == ' ')
+		p--;
+	return p;
+}
+
+/*
  * The thread of a line of tracefs' "trace" whose header ends before @end:
  * "COMM-TID [CPU] FLAGS TIMESTAMP: ", or "COMM-TID (TGID) [CPU] ..." with
  * the record-tgid option.  COMM may hold anything, so the header is read
@@ -66,24 +83,12 @@ static inline int soak_dump_mark(char *buf, size_t size, const char *what,
  */
 static inline long soak_trace_tid(const char *line, const char *end)
 {
-	const char *p = end, *digits;
+	const char *p = soak_back_past(line, end, '['), *digits;
 
-	while (p > line && p[-1] != '[')
-		p--;
-	if (p == line)
+	if (p && p > line && p[-1] == ')')
+		p = soak_back_past(line, p, '(');
+	if (!p)
 		return -1;
-	p--;
-	while (p > line && p[-1] == ' ')
-		p--;
-	if (p > line && p[-1] == ')') {
-		while (p > line && p[-1] != '(')
-			p--;
-		if (p == line)
-			return -1;
-		p--;
-		while (p > line && p[-1] == ' ')
-			p--;
-	}
 	digits = p;
 	while (p > line && isdigit((unsigned char)p[-1]))
 		p--;
