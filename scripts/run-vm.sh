@@ -12,6 +12,8 @@
 # "virt" machine with EL2 (virtualization=on, -cpu max), so KVM runs at
 # emulated EL2; QEMU_AARCH64 names the QEMU binary (default: the one
 # scripts/deps.sh put in build/qemu, else qemu-system-aarch64).
+# QEMU_X86 names the x86 QEMU binary (default: qemu-system-x86_64 on PATH;
+# scripts/fetch-qemu-trixie.sh provides QEMU 11.1.3).
 # QEMU_CPU: the x86 -cpu model (default max; e.g. max,la57=off for 4-level
 # paging in the VM and in its nested guests).
 # QEMU_EXTRA: more QEMU arguments, e.g. "-gdb tcp:127.0.0.1:1234" to read
@@ -29,7 +31,7 @@ TEST_TIMEOUT=${TEST_TIMEOUT:-600}
 case ${VM_ARCH:-x86} in
 x86)
 	KERNEL=${KERNEL:-$top/build/kbuild-test/arch/x86/boot/bzImage}
-	qemu=(qemu-system-x86_64 -machine q35 -accel tcg -cpu "${QEMU_CPU:-max}")
+	qemu=("${QEMU_X86:-qemu-system-x86_64}" -machine q35 -accel tcg -cpu "${QEMU_CPU:-max}")
 	console=ttyS0
 	;;
 arm64)
