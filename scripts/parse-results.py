@@ -25,7 +25,9 @@ that has not had its Call Trace yet, at most DUMP_WINDOW kernel
 (WARNING:, BUG:, KASAN:, lockdep, Oops, general protection fault, Kernel
 panic, ...), and so, inside only, are the lines that mark a report whose
 only splat line could be its Call Trace (RCU stalls, hard lockups, "cut
-here", "end trace", "Modules linked in:", lockdep's DEADLOCK).  A begin
+here", "end trace", "Modules linked in:", lockdep's DEADLOCK), except the
+duration report of the backtrace's own NMI handler
+(nmi_cpu_backtrace_handler).  A begin
 marker without its end marker (one with the same ID, before the next
 begin marker or the end of the log) exempts nothing and fails the run; an end marker without a
 begin marker is ignored.  A passing test's output lines "soak: emulator
@@ -53,6 +55,11 @@ DUMP_FAIL = re.compile(r'(\bINFO: |detected stalls? on|self-detected stall|'
                        r'hard LOCKUP|cut here|---\[ end trace|'
                        r'Modules linked in:|\*\*\* DEADLOCK \*\*\*|'
                        r'[Pp]ossible .*(deadlock|locking scenario))')
+# The sysrq 'l' backtrace is printed from an NMI handler; over a slow
+# console the handler reports its own duration.  Only that handler's, and
+# only inside the markers, is part of the dump.
+DUMP_OWN = re.compile(r'^INFO: NMI handler \(nmi_cpu_backtrace_handler\) took '
+                      r'too long to run: [\d.]+ msecs\s*$')
 EXCLUDED = 'soak: emulator fault excluded: '
 
 
@@ -123,7 +130,8 @@ def parse(log, label, results, splats):
                 exempt = bool(headers)
                 headers = headers[1:]
             if not exempt and (SPLAT.search(body) or
-                               (in_dump and DUMP_FAIL.search(body))):
+                               (in_dump and DUMP_FAIL.search(body) and
+                                not DUMP_OWN.match(kbody))):
                 splats.append('%s%s%s' % (label, body, ' (during the soak\'s '
                                           'diagnostic dump)' if in_dump else ''))
                 splat_ctx = 25
