@@ -28,7 +28,7 @@ for r in $(seq 1 "$rounds"); do
 	for q in "$q72" "$q11"; do
 		v=$("$q" --version | head -n 1 | awk '{ print $4 }')
 		name=soak-compare-$r-$v
-		QEMU_X86=$q QEMU_CPU=max,la57=off VM_TIMEOUT=${VM_TIMEOUT:-1800} \
+		KERNEL=$kernel QEMU_X86=$q QEMU_CPU=max,la57=off VM_TIMEOUT=${VM_TIMEOUT:-1800} \
 			TEST_TIMEOUT=${TEST_TIMEOUT:-1200} "$top/scripts/run-vm.sh" "$name" \
 			"$initrd" "pti=on kvm.force_emulation_prefix=1" > /dev/null
 		log=$B/console-$name.log
