@@ -6,8 +6,8 @@
 # ROUNDS times under Debian 12's QEMU 7.2 and under QEMU 11.1.3
 # (scripts/fetch-qemu-trixie.sh), alternating, one soak per boot.  For each
 # boot it records the soak's verdict, the VMMs excluded as the emulated
-# CPU's fault (the signature: a guest at a host kernel address), the
-# failures, and the console's splats, as scripts/parse-results.py reads
+# CPU's fault (the signature: a guest at a host kernel address), the guest
+# shutdowns, the failures, and the console's splats, as scripts/parse-results.py reads
 # them; the table goes to build/soak-compare.txt.  Run `make check-debug`
 # first (it builds the kernel and the initramfs).
 set -uo pipefail
@@ -23,7 +23,7 @@ out=$B/soak-compare.txt
 q11=$("$top/scripts/fetch-qemu-trixie.sh") || exit 1
 q72=$(command -v qemu-system-x86_64) || { echo "soak-compare: no qemu-system-x86_64" >&2; exit 1; }
 
-printf '%-6s %-8s %-8s %-9s %-9s %s\n' round qemu result excluded signature detail > "$out"
+printf '%-6s %-8s %-8s %-9s %-9s %-9s %s\n' round qemu result excluded signature shutdowns detail > "$out"
 for r in $(seq 1 "$rounds"); do
 	for q in "$q72" "$q11"; do
 		v=$("$q" --version | head -n 1 | awk '{ print $4 }')
@@ -36,9 +36,10 @@ for r in $(seq 1 "$rounds"); do
 		verdict=$(echo "$res" | tail -n 1)
 		excl=$(grep -c '^soak: emulator fault excluded:' "$log")
 		sig=$(grep -c 'its guest ran at a host kernel address' "$log")
+		shut=$(grep -c 'exit SHUTDOWN' "$log")
 		detail=$(echo "$res" | grep '^not ok' | head -n 2 | cut -c1-120 | tr '\n' '|')
-		printf '%-6s %-8s %-8s %-9s %-9s %s\n' "$r" "$v" \
+		printf '%-6s %-8s %-8s %-9s %-9s %-9s %s\n' "$r" "$v" \
 			"$(echo "$verdict" | grep -q ' 0 failed' && echo pass || echo FAIL)" \
-			"$excl" "$sig" "$verdict${detail:+ $detail}" | tee -a "$out"
+			"$excl" "$sig" "$shut" "$verdict${detail:+ $detail}" | tee -a "$out"
 	done
 done
