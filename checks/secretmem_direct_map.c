@@ -3,21 +3,70 @@
  * memfd_secret() memory and the host's direct map: its pages are out of the
  * direct map while in use, come from 2M blocks removed whole (so the direct
  * map does not fall apart into 4K pages), and all come back when the memory
- * is freed, in their boot page sizes.
+ * is freed, in their boot page sizes.  A fault over RLIMIT_MEMLOCK takes
+ * no page at all, so no block either.
  *
  * usage: secretmem_direct_map [-m MiB]
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kvm_util.h"
 #include "test_util.h"
 
 #include "direct_map_util.h"
+
+/*
+ * A fault that RLIMIT_MEMLOCK refuses (SIGBUS) must not take a page first:
+ * with the block cache empty, taking one would take a whole 2M block out
+ * of the direct map.  Root may mmap() over the limit (CAP_IPC_LOCK), but a
+ * fault is charged to the user, whatever its capabilities.
+ */
+static void test_over_limit(void)
+{
+	long removed0, cached0;
+	int status;
+	pid_t pid;
+
+	direct_map_drop_cached();
+	removed0 = direct_map_debugfs("removed_pages");
+	cached0 = direct_map_debugfs("cached_pages");
+	TEST_ASSERT_EQ(cached0, 0);
+
+	pid = fork();
+	TEST_ASSERT(pid >= 0, "fork");
+	if (!pid) {
+		int fd = syscall(__NR_memfd_secret, 0);
+		char *p;
+
+		/* The test library catches SIGBUS: the parent checks for it. */
+		signal(SIGBUS, SIG_DFL);
+		if (fd < 0 || setrlimit(RLIMIT_MEMLOCK, &(struct rlimit){ 0, 0 }) ||
+		    ftruncate(fd, getpagesize()))
+			_exit(2);
+		p = mmap(NULL, getpagesize(), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (p == MAP_FAILED)
+			_exit(3);
+		*(volatile char *)p = 1;
+		_exit(0);
+	}
+	TEST_ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	TEST_ASSERT(WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS,
+		    "a memfd_secret() fault over RLIMIT_MEMLOCK: status %#x, not SIGBUS",
+		    status);
+	TEST_ASSERT(direct_map_debugfs("cached_pages") == cached0 &&
+		    direct_map_debugfs("removed_pages") == removed0,
+		    "a refused fault took pages: %ld out of the direct map (%ld cached), %ld (%ld) before",
+		    direct_map_debugfs("removed_pages"), direct_map_debugfs("cached_pages"),
+		    removed0, cached0);
+	printf("a memfd_secret() fault over RLIMIT_MEMLOCK: SIGBUS, no page and no block taken\n");
+}
 
 int main(int argc, char *argv[])
 {
@@ -44,6 +93,8 @@ int main(int argc, char *argv[])
 	if (fd < 0 && errno == ENOSYS)
 		ksft_exit_skip("memfd_secret() is not enabled\n");
 	TEST_ASSERT(fd >= 0, "memfd_secret()");
+
+	test_over_limit();
 
 	/* Settled: no collapse of earlier frees pending. */
 	direct_map_drop_cached();
