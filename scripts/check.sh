@@ -85,7 +85,8 @@ if [ "$mode" = debug ]; then
 	# slower: give it more than its default 240 s, and its console output,
 	# which timestamps the 2 s sleep, lags with the host's load (measured
 	# 2.36-2.82 s): +-50%.  make check holds the guest clock to +-10%.
-	sed 's|^vmm/boot_guest |vmm/boot_guest --timeout 900 --sleep-tolerance 50 |' "$top/tests/kvm.list" > "$B/kvm-debug.list"
+	# (also when a check wraps it: CHECK -- vmm/boot_guest ...)
+	sed -E 's#(^|-- )vmm/boot_guest #\1vmm/boot_guest --timeout 900 --sleep-tolerance 50 #' "$top/tests/kvm.list" > "$B/kvm-debug.list"
 	lists=("$B/kvm-debug.list")
 fi
 if [ "$mode" = full ]; then

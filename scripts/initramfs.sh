@@ -41,19 +41,25 @@ for list in "$@"; do
 		line=$(echo "$line" | sed 's/[[:space:]]*$//')
 		[ -n "$line" ] || continue
 		# Leading NAME=value words set the test's environment.
-		bin=$(echo "$line" | awk '{ for (i = 1; i <= NF; i++) if ($i !~ /^[A-Za-z_][A-Za-z0-9_]*=/) { print $i; exit } }')
-		src=
-		for d in "$ST" "$EXTRA"; do
-			[ -x "$d/$bin" ] && { src=$d/$bin; break; }
+		# ... and the program a check runs after "--" (a check that wraps a
+		# test, e.g. checks/direct_map_audit -- TEST ARGS).
+		bins=$(echo "$line" | awk '{
+			for (i = 1; i <= NF; i++) if ($i !~ /^[A-Za-z_][A-Za-z0-9_]*=/) { print $i; break }
+			for (; i < NF; i++) if ($i == "--") { print $(i + 1); break } }')
+		for bin in $bins; do
+			src=
+			for d in "$ST" "$EXTRA"; do
+				[ -x "$d/$bin" ] && { src=$d/$bin; break; }
+			done
+			[ -n "$src" ] || { echo "initramfs: $bin (from $list) was not built" >&2; exit 1; }
+			mkdir -p "$root/kvm/$(dirname "$bin")"
+			if [ "$src" = "$EXTRA/$bin" ]; then
+				# Extra programs come with their directory (helpers, data/).
+				cp -r "$(dirname "$src")/." "$root/kvm/$(dirname "$bin")/"
+			else
+				cp "$src" "$root/kvm/$bin"
+			fi
 		done
-		[ -n "$src" ] || { echo "initramfs: $bin (from $list) was not built" >&2; exit 1; }
-		mkdir -p "$root/kvm/$(dirname "$bin")"
-		if [ "$src" = "$EXTRA/$bin" ]; then
-			# Extra programs come with their directory (helpers, data/).
-			cp -r "$(dirname "$src")/." "$root/kvm/$(dirname "$bin")/"
-		else
-			cp "$src" "$root/kvm/$bin"
-		fi
 		echo "$line" >> "$root/tests.list"
 	done < "$list"
 done
