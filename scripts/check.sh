@@ -116,6 +116,18 @@ for pti in $ptis; do
 	logs+=(--label "pti=$pti,4-level" "$B/console-check$sfx-pti$pti-4level.log")
 done
 
+# Two NUMA nodes, each with 2 GiB and one CPU in a socket of its own, for the
+# tests that need more than one memory node (tests/numa.list); KUnit ran above.
+"$top/scripts/initramfs.sh" "$B/initramfs-numa$sfx.cpio.gz" "$top/tests/numa.list" ||
+	fatal initramfs "initramfs build failed"
+step "VM pti=on, two NUMA nodes (tests/numa.list)"
+SMP=2,sockets=2,cores=1,threads=1 MEM=4G QEMU_EXTRA="-object memory-backend-ram,id=m0,size=2G
+	-object memory-backend-ram,id=m1,size=2G
+	-numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,cpus=1,memdev=m1" \
+	"$top/scripts/run-vm.sh" "check$sfx-numa" "$B/initramfs-numa$sfx.cpio.gz" \
+	"pti=on kunit.enable=0 kvm.force_emulation_prefix=1"
+logs+=(--label "pti=on,numa" "$B/console-check$sfx-numa.log")
+
 # check-debug's soak, in a VM of its own with 4-level paging (-cpu
 # max,la57=off), chosen when only 5-level runs had shown nested guests of
 # the soak triple faulting; they do with 4-level paging too, on stock
