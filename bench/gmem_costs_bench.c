@@ -57,33 +57,52 @@
 #define NR_PUNCH	64
 #define SETTLE_S	3	/* > the direct map's deferred work (1 s) */
 
-/* /proc/vmstat events; the kernel's own names. */
-static const char * const vmstat_names[] = {
-	"direct_map_pages_removed",
-	"direct_map_pages_restored",
-	"direct_map_blocks_removed",
-	"direct_map_blocks_restored",
-	"direct_map_level2_splits",
-	"direct_map_level3_splits",
-	"direct_map_level2_collapses",
-	"direct_map_level3_collapses",
-	"nr_tlb_kernel_flush",
-	"nr_tlb_remote_flush",
-	"nr_tlb_remote_flush_received",
-	"nr_tlb_local_flush_all",
-	"nr_tlb_local_flush_one",
-	"mm_local_map",
-	"mm_local_unmap",
-	"mm_local_tlb_flush",
-	"mm_local_tlb_shootdown",
+/* Indexes of the counters: /proc/vmstat events first, then the others. */
+enum {
+	C_REMOVED,
+	C_RESTORED,
+	C_BLK_REMOVED,
+	C_BLK_RESTORED,
+	C_L2_SPLITS,
+	C_L3_SPLITS,
+	C_L2_COLLAPSES,
+	C_L3_COLLAPSES,
+	C_KFLUSH,
+	C_RFLUSH,
+	C_RFLUSH_RECEIVED,
+	C_LFLUSH_ALL,
+	C_LFLUSH_ONE,
+	C_MAP,
+	C_UNMAP,
+	C_LFLUSH,
+	C_SHOOTDOWN,
+	NR_VMSTAT,
+	C_IRQ_TLB = NR_VMSTAT,
+	C_IRQ_CAL,
+	C_EVICT,
+	NR_COUNTERS
 };
-#define NR_VMSTAT	ARRAY_SIZE(vmstat_names)
 
-/* Indexes of the counters the checks use, in vmstat_names[]. */
-enum { C_REMOVED = 0, C_RESTORED = 1, C_BLK_REMOVED = 2, C_BLK_RESTORED = 3,
-       C_MAP = 13, C_UNMAP = 14, C_LFLUSH = 15, C_SHOOTDOWN = 16 };
-
-enum { C_IRQ_TLB = NR_VMSTAT, C_IRQ_CAL, C_EVICT, NR_COUNTERS };
+/* /proc/vmstat events, by index; the kernel's own names. */
+static const char * const vmstat_names[NR_VMSTAT] = {
+	[C_REMOVED] = "direct_map_pages_removed",
+	[C_RESTORED] = "direct_map_pages_restored",
+	[C_BLK_REMOVED] = "direct_map_blocks_removed",
+	[C_BLK_RESTORED] = "direct_map_blocks_restored",
+	[C_L2_SPLITS] = "direct_map_level2_splits",
+	[C_L3_SPLITS] = "direct_map_level3_splits",
+	[C_L2_COLLAPSES] = "direct_map_level2_collapses",
+	[C_L3_COLLAPSES] = "direct_map_level3_collapses",
+	[C_KFLUSH] = "nr_tlb_kernel_flush",
+	[C_RFLUSH] = "nr_tlb_remote_flush",
+	[C_RFLUSH_RECEIVED] = "nr_tlb_remote_flush_received",
+	[C_LFLUSH_ALL] = "nr_tlb_local_flush_all",
+	[C_LFLUSH_ONE] = "nr_tlb_local_flush_one",
+	[C_MAP] = "mm_local_map",
+	[C_UNMAP] = "mm_local_unmap",
+	[C_LFLUSH] = "mm_local_tlb_flush",
+	[C_SHOOTDOWN] = "mm_local_tlb_shootdown",
+};
 
 static const char *counter_name(int i)
 {
@@ -129,7 +148,8 @@ static void read_vmstat(struct counts *c)
 	}
 	fclose(f);
 	for (i = 0; i < NR_VMSTAT; i++)
-		TEST_ASSERT(seen[i], "no %s in /proc/vmstat (CONFIG_VM_EVENT_COUNTERS, CONFIG_DEBUG_TLBFLUSH?)",
+		TEST_ASSERT(seen[i],
+			    "no %s in /proc/vmstat (CONFIG_VM_EVENT_COUNTERS, CONFIG_DEBUG_TLBFLUSH?)",
 			    vmstat_names[i]);
 }
 
@@ -183,13 +203,26 @@ static void delta(struct counts *d, const struct counts *a,
 }
 
 /* results[op][ndm] */
-enum { OP_POPULATE, OP_POPULATE_USE, OP_TEARDOWN, OP_VMM_TOUCH, OP_GUEST_TOUCH, OP_EMUL_IN,
-       OP_EMUL_BEYOND, OP_EMUL_BEYOND_SPIN, OP_NESTED, OP_NESTED_SPIN,
-       OP_PUNCH, NR_OP };
+enum {
+	OP_POPULATE,
+	OP_POPULATE_USE,
+	OP_TEARDOWN,
+	OP_VMM_TOUCH,
+	OP_GUEST_TOUCH,
+	OP_EMUL_IN,
+	OP_EMUL_BEYOND,
+	OP_EMUL_BEYOND_SPIN,
+	OP_NESTED,
+	OP_NESTED_SPIN,
+	OP_PUNCH,
+	NR_OP
+};
+
 static const char * const op_names[NR_OP] = {
 	"populate", "populate_use", "teardown", "vmm_touch", "guest_touch", "emul_in",
 	"emul_beyond", "emul_beyond+spin", "nested", "nested+spin", "punch",
 };
+
 static const char *op_units[NR_OP];
 static struct counts results[NR_OP][2];
 static bool done[NR_OP];
@@ -199,12 +232,12 @@ static bool done[NR_OP];
  * vCPU's, as a VMM's other vCPU and I/O threads do: the mm stays loaded
  * there, so flushes of the mm (and of its mm-local mappings) reach it.
  */
-static volatile bool spin_stop;
+static bool spin_stop;
 static bool spin_on;
 
 static void *spin_fn(void *arg)
 {
-	while (!spin_stop)
+	while (!READ_ONCE(spin_stop))
 		;
 	return NULL;
 }
@@ -222,7 +255,7 @@ static pthread_t spin_start(void)
 {
 	pthread_t t;
 
-	spin_stop = false;
+	WRITE_ONCE(spin_stop, false);
 	pin_to(pthread_self(), 0);
 	TEST_ASSERT(!pthread_create(&t, NULL, spin_fn, NULL), "pthread_create");
 	pin_to(t, 1);
@@ -235,7 +268,7 @@ static void spin_end(pthread_t t)
 	cpu_set_t set;
 	int i;
 
-	spin_stop = true;
+	WRITE_ONCE(spin_stop, true);
 	pthread_join(t, NULL);
 	CPU_ZERO(&set);
 	for (i = 0; i < CPU_SETSIZE; i++)
@@ -257,7 +290,7 @@ static void bench_populate_teardown(bool ndm)
 {
 	struct counts a, b;
 	struct kvm_vm *vm;
-	volatile u8 *p;
+	u8 *p;
 	u64 i;
 	int fd;
 
@@ -276,12 +309,12 @@ static void bench_populate_teardown(bool ndm)
 
 	snapshot(&a, NULL);
 	for (i = 0; i < SZ_1G; i += PAGE_SIZE)
-		p[i] = 1;
+		WRITE_ONCE(p[i], 1);
 	sleep(SETTLE_S);
 	snapshot(&b, NULL);
 	delta(&results[OP_POPULATE_USE][ndm], &a, &b);
 	for (i = 0; i < SZ_1G; i += PAGE_SIZE)
-		TEST_ASSERT_EQ(p[i], 1);
+		TEST_ASSERT_EQ(READ_ONCE(p[i]), 1);
 	munmap((void *)p, SZ_1G);
 
 	kvm_vm_free(vm);
@@ -299,7 +332,7 @@ static void bench_vmm_touch(bool ndm)
 	u64 size = NR_OPS * PAGE_SIZE;
 	struct counts a, b;
 	struct kvm_vm *vm;
-	volatile u8 *p;
+	u8 *p;
 	int fd, i;
 
 	vm = vm_create_barebones();
@@ -310,12 +343,12 @@ static void bench_vmm_touch(bool ndm)
 
 	snapshot(&a, NULL);
 	for (i = 0; i < NR_OPS; i++)
-		p[(u64)i * PAGE_SIZE] = i;
+		WRITE_ONCE(p[(u64)i * PAGE_SIZE], i);
 	snapshot(&b, NULL);
 	delta(&results[OP_VMM_TOUCH][ndm], &a, &b);
 
 	for (i = 0; i < NR_OPS; i++)
-		TEST_ASSERT_EQ(p[(u64)i * PAGE_SIZE], (u8)i);
+		TEST_ASSERT_EQ(READ_ONCE(p[(u64)i * PAGE_SIZE]), (u8)i);
 	munmap((void *)p, size);
 	close(fd);
 	kvm_vm_free(vm);
@@ -349,10 +382,10 @@ static void guest_touch_code(u64 nr)
 
 	GUEST_SYNC(0);
 	for (i = 0; i < nr; i++)
-		*(volatile u64 *)(PRIV_GPA + i * PAGE_SIZE) = i;
+		WRITE_ONCE(*(u64 *)(PRIV_GPA + i * PAGE_SIZE), i);
 	GUEST_SYNC(1);
 	for (i = 0; i < nr; i++)
-		GUEST_ASSERT_EQ(*(volatile u64 *)(PRIV_GPA + i * PAGE_SIZE), i);
+		GUEST_ASSERT_EQ(READ_ONCE(*(u64 *)(PRIV_GPA + i * PAGE_SIZE)), i);
 	GUEST_DONE();
 }
 
@@ -541,7 +574,8 @@ static void bench_punch(bool ndm, u64 file_mib, u64 window)
 
 	vm = create_private_vm(&vcpu, guest_fill_code, ndm, file_pages, window,
 			       stride, &fd);
-	TEST_ASSERT(!fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, file_pages * PAGE_SIZE), "fallocate %lu MiB", file_mib);
+	TEST_ASSERT(!fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, file_pages * PAGE_SIZE),
+		    "fallocate %lu MiB", file_mib);
 	vcpu_args_set(vcpu, 1, window);
 	run_to_sync(vcpu, 0);
 	if (ndm)
@@ -600,7 +634,8 @@ static void check_results(u64 window)
 	      p[0].v[C_REMOVED], t[0].v[C_RESTORED]);
 	/* Blocks removed whole come back whole on teardown. */
 	CHECK(p[1].v[C_BLK_REMOVED] == t[1].v[C_BLK_RESTORED],
-	      "%lu blocks removed whole, %lu restored whole", p[1].v[C_BLK_REMOVED], t[1].v[C_BLK_RESTORED]);
+	      "%lu blocks removed whole, %lu restored whole",
+	      p[1].v[C_BLK_REMOVED], t[1].v[C_BLK_RESTORED]);
 	/* Each eviction unmaps one page, with one flush. */
 	CHECK(e[1].v[C_UNMAP] == e[1].v[C_EVICT] && e[1].v[C_LFLUSH] == e[1].v[C_UNMAP],
 	      "emul_beyond: %lu evictions, %lu mm-local pages unmapped, %lu flushes",
@@ -691,15 +726,21 @@ int main(int argc, char *argv[])
 		if (emul)
 			bench_punch(ndm, punch_mib, window);
 	}
-	done[OP_POPULATE] = done[OP_POPULATE_USE] = done[OP_TEARDOWN] = true;
-	done[OP_VMM_TOUCH] = done[OP_GUEST_TOUCH] = true;
-	done[OP_EMUL_IN] = done[OP_EMUL_BEYOND] = done[OP_PUNCH] = emul;
+	done[OP_POPULATE] = true;
+	done[OP_POPULATE_USE] = true;
+	done[OP_TEARDOWN] = true;
+	done[OP_VMM_TOUCH] = true;
+	done[OP_GUEST_TOUCH] = true;
+	done[OP_EMUL_IN] = emul;
+	done[OP_EMUL_BEYOND] = emul;
+	done[OP_PUNCH] = emul;
 	done[OP_EMUL_BEYOND_SPIN] = emul && spin_on;
 	done[OP_NESTED] = nested;
 	done[OP_NESTED_SPIN] = nested && spin_on;
 	print_results();
 	if (!emul)
-		printf("gmem_costs_bench: no SW-protected VMs or forced emulation: emulation and punch left out\n");
+		printf("gmem_costs_bench: no SW-protected VMs or forced emulation: %s\n",
+		       "emulation and punch left out");
 	if (!nested)
 		printf("gmem_costs_bench: no nested SVM: nested left out\n");
 	if (emul)
