@@ -51,6 +51,8 @@
 #include "test_util.h"
 #include "ucall_common.h"
 
+#include "fep_util.h"
+
 #define PRIV_GPA	SZ_4G
 #define PRIV_SLOT	1
 #define NR_OPS		1000
@@ -410,19 +412,6 @@ static void bench_guest_touch(bool ndm)
 	delta(&results[OP_GUEST_TOUCH][ndm], &a, &b);
 	run_to_sync(vcpu, ~0ull);
 	kvm_vm_free(vm);
-}
-
-static u64 fep_load(u64 *p)
-{
-	u64 v;
-
-	asm volatile(KVM_FEP "movq (%[p]), %[v]" : [v] "=r"(v) : [p] "r"(p) : "memory");
-	return v;
-}
-
-static void fep_store(u64 *p, u64 v)
-{
-	asm volatile(KVM_FEP "movq %[v], (%[p])" : : [v] "r"(v), [p] "r"(p) : "memory");
 }
 
 static u64 *emul_word(u64 page)

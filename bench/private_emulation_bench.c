@@ -26,6 +26,7 @@
 #include "ucall_common.h"
 
 #include "bench_util.h"
+#include "fep_util.h"
 
 #define PRIV_GPA	SZ_4G
 #define PRIV_SLOT	1
@@ -33,7 +34,7 @@
 
 static void guest_code(u64 n, u64 pages)
 {
-	u64 *p = (u64 *)PRIV_GPA, i, v, sum = 0;
+	u64 *p = (u64 *)PRIV_GPA, i, sum = 0;
 
 	/* Fault everything in first, natively. */
 	for (i = 0; i < pages * PAGE_SIZE / 8; i++)
@@ -44,12 +45,10 @@ static void guest_code(u64 n, u64 pages)
 	for (i = 0; i < n; i++) {
 		u64 *q = &p[(i * 521) % (pages * PAGE_SIZE / 8)];
 
-		if (i & 1) {
-			asm volatile(KVM_FEP "movq (%[p]), %[v]" : [v] "=r"(v) : [p] "r"(q) : "memory");
-			sum += v;
-		} else {
-			asm volatile(KVM_FEP "movq %[v], (%[p])" : : [v] "r"(*q), [p] "r"(q) : "memory");
-		}
+		if (i & 1)
+			sum += fep_load(q);
+		else
+			fep_store(q, *q);
 	}
 	GUEST_SYNC(sum);
 	GUEST_DONE();

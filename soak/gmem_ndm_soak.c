@@ -91,6 +91,7 @@
 #include "test_util.h"
 #include "ucall_common.h"
 
+#include "fep_util.h"
 #include "soak_classify.h"
 
 #define MEM_GPA		SZ_4G
@@ -305,19 +306,6 @@ struct vmm_stats {
 static u64 val(u64 i)
 {
 	return 0x534f414b00000000ull | (i & 0xffffffffull);	/* "SOAK" */
-}
-
-static u64 fep_load(u64 *p)
-{
-	u64 v;
-
-	asm volatile(KVM_FEP "movq (%[p]), %[v]" : [v] "=r"(v) : [p] "r"(p) : "memory");
-	return v;
-}
-
-static void fep_store(u64 *p, u64 v)
-{
-	asm volatile(KVM_FEP "movq %[v], (%[p])" : : [v] "r"(v), [p] "r"(p) : "memory");
 }
 
 /*
