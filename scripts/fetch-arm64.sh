@@ -41,20 +41,9 @@ if [ "${1:-}" = --print-mirror ]; then
 	exit 0
 fi
 [ -x "$bb" ] && [ -x "$qemu" ] && exit 0
-[ -n "$mirror" ] || die "no Debian mirror in the host's apt configuration"
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-[ -r "$keyring" ] || die "no $keyring (Debian: debian-archive-keyring)"
-
-mkdir -p "$A/lists/partial" "$A/cache/archives/partial" "$A/debs"
-cat > "$A/sources.list" <<EOS
-deb [arch=arm64 signed-by=$keyring] $mirror bookworm main
-deb [arch=amd64 signed-by=$keyring] $mirror bookworm-backports main
-EOS
-apt_opts=(-o Dir::Etc::SourceList="$A/sources.list" -o Dir::Etc::SourceParts=/dev/null
-	  -o Dir::State::Lists="$A/lists" -o Dir::Cache="$A/cache"
-	  -o APT::Architectures::=arm64 -o Debug::NoLocking=1
-	  -o APT::Sandbox::User=root -q)
-apt-get "${apt_opts[@]}" update >/dev/null || die "apt-get update (private state in $A) failed"
+. "$top/scripts/private-apt.sh"
+private_apt "$A" -o APT::Architectures::=arm64 -- "arm64 bookworm" "amd64 bookworm-backports"
+mkdir -p "$A/debs"
 
 cd "$A/debs"
 if [ ! -x "$bb" ]; then

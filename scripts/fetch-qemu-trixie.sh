@@ -25,19 +25,8 @@ if [ -x "$wrapper" ] && "$wrapper" --version | grep -q "version 11.1.3"; then
 	exit 0
 fi
 mirror=$("$top/scripts/fetch-arm64.sh" --print-mirror)
-[ -n "$mirror" ] || die "no Debian mirror in the host's apt configuration"
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-[ -r "$keyring" ] || die "no $keyring (Debian: debian-archive-keyring)"
-
-mkdir -p "$A/lists/partial" "$A/cache/archives/partial"
-cat > "$A/sources.list" <<EOS
-deb [arch=amd64 signed-by=$keyring] $mirror trixie main
-deb [arch=amd64 signed-by=$keyring] $mirror trixie-backports main
-EOS
-apt_opts=(-o Dir::Etc::SourceList="$A/sources.list" -o Dir::Etc::SourceParts=/dev/null
-	  -o Dir::State::Lists="$A/lists" -o Dir::Cache="$A/cache"
-	  -o Debug::NoLocking=1 -o APT::Sandbox::User=root -q)
-apt-get "${apt_opts[@]}" update >/dev/null || die "apt-get update (private state in $A) failed"
+. "$top/scripts/private-apt.sh"
+private_apt "$A" -- "amd64 trixie" "amd64 trixie-backports"
 
 # The dependency closure: libraries, and the x86 firmware QEMU loads.
 mapfile -t pkgs < <(apt-cache "${apt_opts[@]}" depends --recurse --no-recommends \
