@@ -378,6 +378,29 @@ static void run_to_sync(struct kvm_vcpu *vcpu, u64 want)
 	}
 }
 
+/*
+ * Count what the guest does between its syncs 0 and 1 into
+ * results[@op][@ndm], with another VMM thread spinning if @spin, then let
+ * it finish.
+ */
+static void measure_guest(struct kvm_vcpu *vcpu, struct kvm_vm *vm, int op,
+			  bool ndm, bool spin)
+{
+	pthread_t t = 0;
+	struct counts a, b;
+
+	if (spin)
+		t = spin_start();
+	run_to_sync(vcpu, 0);
+	snapshot(&a, vm);
+	run_to_sync(vcpu, 1);
+	snapshot(&b, vm);
+	if (spin)
+		spin_end(t);
+	delta(&results[op][ndm], &a, &b);
+	run_to_sync(vcpu, ~0ull);
+}
+
 static void guest_touch_code(u64 nr)
 {
 	u64 i;
@@ -464,24 +487,13 @@ static struct kvm_vm *create_private_vm(struct kvm_vcpu **vcpu, void *code,
 
 static void bench_emul(bool ndm, int op, u64 pages)
 {
-	pthread_t spin = 0;
 	struct kvm_vcpu *vcpu;
-	struct counts a, b;
 	struct kvm_vm *vm;
 	int fd;
 
 	vm = create_private_vm(&vcpu, guest_emul_code, ndm, pages, pages, 1, &fd);
 	vcpu_args_set(vcpu, 2, pages, (u64)NR_OPS);
-	if (op == OP_EMUL_BEYOND_SPIN)
-		spin = spin_start();
-	run_to_sync(vcpu, 0);
-	snapshot(&a, vm);
-	run_to_sync(vcpu, 1);
-	snapshot(&b, vm);
-	if (op == OP_EMUL_BEYOND_SPIN)
-		spin_end(spin);
-	delta(&results[op][ndm], &a, &b);
-	run_to_sync(vcpu, ~0ull);
+	measure_guest(vcpu, vm, op, ndm, op == OP_EMUL_BEYOND_SPIN);
 	close(fd);
 	kvm_vm_free(vm);
 }
@@ -516,9 +528,7 @@ static void l1_code(struct svm_test_data *svm, u64 nr)
 /* L1 (all of memslot 0) in guest_memfd memory, with or without NDM. */
 static void bench_nested(bool ndm, int op)
 {
-	pthread_t spin = 0;
 	struct kvm_vcpu *vcpu;
-	struct counts a, b;
 	struct kvm_vm *vm;
 	gva_t svm_gva;
 
@@ -529,16 +539,7 @@ static void bench_nested(bool ndm, int op)
 	vcpu_alloc_svm(vm, &svm_gva);
 	vcpu_args_set(vcpu, 2, svm_gva, (u64)NR_OPS);
 
-	if (op == OP_NESTED_SPIN)
-		spin = spin_start();
-	run_to_sync(vcpu, 0);
-	snapshot(&a, vm);
-	run_to_sync(vcpu, 1);
-	snapshot(&b, vm);
-	if (op == OP_NESTED_SPIN)
-		spin_end(spin);
-	delta(&results[op][ndm], &a, &b);
-	run_to_sync(vcpu, ~0ull);
+	measure_guest(vcpu, vm, op, ndm, op == OP_NESTED_SPIN);
 	kvm_vm_free(vm);
 }
 
