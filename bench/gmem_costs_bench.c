@@ -43,7 +43,11 @@
  * -t runs only the operations with targets, populate and teardown of
  * -m MiB (default 1024), and nested: `make check` runs it so.
  *
- * usage: gmem_costs_bench [-t] [-m populate-MiB] [-s punch-file-MiB]
+ * -p runs plain guest_memfd only, on a kernel with or without the series
+ * (counters the kernel lacks are printed as "-"), so that the plain
+ * column can be compared between the two (scripts/compare-costs.py).
+ *
+ * usage: gmem_costs_bench [-t] [-p] [-m populate-MiB] [-s punch-file-MiB]
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -133,6 +137,9 @@ struct counts {
 };
 
 static int failures;
+/* -p: plain guest_memfd only; counters the kernel lacks are not read. */
+static bool plain_only;
+static bool missing[NR_VMSTAT];
 
 #define CHECK(cond, fmt, ...)							\
 do {										\
@@ -161,10 +168,12 @@ static void read_vmstat(struct counts *c)
 		}
 	}
 	fclose(f);
-	for (i = 0; i < NR_VMSTAT; i++)
-		TEST_ASSERT(seen[i],
+	for (i = 0; i < NR_VMSTAT; i++) {
+		missing[i] = !seen[i];
+		TEST_ASSERT(seen[i] || plain_only,
 			    "no %s in /proc/vmstat (CONFIG_VM_EVENT_COUNTERS, CONFIG_DEBUG_TLBFLUSH?)",
 			    vmstat_names[i]);
+	}
 }
 
 /* The sum over CPUs of the /proc/interrupts line @tag ("TLB:"). */
@@ -204,7 +213,7 @@ static void snapshot(struct counts *c, struct kvm_vm *vm)
 	read_vmstat(c);
 	c->v[C_IRQ_TLB] = read_irq_line("TLB:");
 	c->v[C_IRQ_CAL] = read_irq_line("CAL:");
-	c->v[C_EVICT] = vm ? vm_get_stat(vm, gmem_kmap_evictions) : 0;
+	c->v[C_EVICT] = vm && !plain_only ? vm_get_stat(vm, gmem_kmap_evictions) : 0;
 }
 
 static void delta(struct counts *d, const struct counts *a,
@@ -617,10 +626,17 @@ static void print_results(void)
 	for (op = 0; op < NR_OP; op++) {
 		if (!done[op])
 			continue;
-		for (i = 0; i < NR_COUNTERS; i++)
-			printf("COST %-16s %-29s %12lu %12lu  %s\n", op_names[op],
-			       counter_name(i), results[op][1].v[i],
-			       results[op][0].v[i], op_units[op]);
+		for (i = 0; i < NR_COUNTERS; i++) {
+			char ndm[24] = "-", plain[24] = "-";
+
+			if (!plain_only)
+				snprintf(ndm, sizeof(ndm), "%lu", results[op][1].v[i]);
+			if (!(i < NR_VMSTAT && missing[i]) &&
+			    !(plain_only && i == C_EVICT))
+				snprintf(plain, sizeof(plain), "%lu", results[op][0].v[i]);
+			printf("COST %-16s %-29s %12s %12s  %s\n", op_names[op],
+			       counter_name(i), ndm, plain, op_units[op]);
+		}
 	}
 }
 
@@ -634,7 +650,7 @@ static void check_targets(void)
 	struct counts *t = results[OP_TEARDOWN];
 	int op, ndm, i;
 
-	for (ndm = 0; ndm <= 1; ndm++) {
+	for (ndm = 0; ndm <= !plain_only; ndm++) {
 		CHECK(!t[ndm].v[C_L2_SPLITS] && !t[ndm].v[C_L3_SPLITS],
 		      "teardown%s: %lu 2M and %lu 1G direct map splits, want 0",
 		      ndm ? "" : " (plain)", t[ndm].v[C_L2_SPLITS],
@@ -644,14 +660,14 @@ static void check_targets(void)
 		      ndm ? "" : " (plain)", t[ndm].v[C_KFLUSH],
 		      t[ndm].v[C_BLK_RESTORED]);
 	}
-	CHECK(t[1].v[C_BLK_RESTORED] == pop_size / SZ_2M,
+	CHECK(plain_only || t[1].v[C_BLK_RESTORED] == pop_size / SZ_2M,
 	      "teardown: %lu 2M blocks back whole, want %lu",
 	      t[1].v[C_BLK_RESTORED], pop_size / SZ_2M);
 
 	for (op = OP_NESTED; op <= OP_NESTED_SPIN; op++) {
 		if (!done[op])
 			continue;
-		for (ndm = 0; ndm <= 1; ndm++)
+		for (ndm = 0; ndm <= !plain_only; ndm++)
 			for (i = 0; i < ARRAY_SIZE(nested_zero); i++)
 				CHECK(!results[op][ndm].v[nested_zero[i]],
 				      "%s%s: %s %lu per %d round trips, want 0",
@@ -668,6 +684,9 @@ static void check_results(bool emul, u64 window)
 	struct counts *p = results[OP_POPULATE_USE], *t = results[OP_TEARDOWN];
 	struct counts *e = results[OP_EMUL_BEYOND];
 	const u64 gib_pages = pop_size / PAGE_SIZE;
+
+	if (plain_only)
+		return;
 
 	/* Exactly the pages fallocate() added leave, and come back. */
 	CHECK(results[OP_POPULATE][1].v[C_REMOVED] + p[1].v[C_REMOVED] == gib_pages,
@@ -722,10 +741,13 @@ int main(int argc, char *argv[])
 	struct kvm_vm *vm;
 	int opt, ndm;
 
-	while ((opt = getopt(argc, argv, "tm:s:")) != -1) {
+	while ((opt = getopt(argc, argv, "tpm:s:")) != -1) {
 		switch (opt) {
 		case 't':
 			targets = true;
+			break;
+		case 'p':
+			plain_only = true;
 			break;
 		case 'm':
 			pop_size = strtoull(optarg, NULL, 0) << 20;
@@ -734,7 +756,7 @@ int main(int argc, char *argv[])
 			punch_mib = strtoull(optarg, NULL, 0);
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-t] [-m populate-MiB] [-s punch-file-MiB]\n",
+			fprintf(stderr, "usage: %s [-t] [-p] [-m populate-MiB] [-s punch-file-MiB]\n",
 				argv[0]);
 			return 1;
 		}
@@ -745,13 +767,14 @@ int main(int argc, char *argv[])
 	vm = vm_create_barebones();
 	flags = vm_check_cap(vm, KVM_CAP_GUEST_MEMFD_FLAGS);
 	kvm_vm_free(vm);
-	TEST_REQUIRE(flags & GUEST_MEMFD_FLAG_NO_DIRECT_MAP);
-	emul = !targets &&
+	TEST_REQUIRE(plain_only || (flags & GUEST_MEMFD_FLAG_NO_DIRECT_MAP));
+	/* Emulation and punch measure the window of NO_DIRECT_MAP memory. */
+	emul = !targets && !plain_only &&
 	       (kvm_check_cap(KVM_CAP_VM_TYPES) & BIT(KVM_X86_SW_PROTECTED_VM)) &&
 	       is_forced_emulation_enabled;
 	nested = kvm_cpu_has(X86_FEATURE_SVM) && kvm_cpu_has_npt();
-	window = get_kvm_param_integer("gmem_kmap_pages");
-	TEST_ASSERT(window >= NR_PUNCH && window <= 65536,
+	window = plain_only ? 0 : get_kvm_param_integer("gmem_kmap_pages");
+	TEST_ASSERT(plain_only || (window >= NR_PUNCH && window <= 65536),
 		    "kvm.gmem_kmap_pages = %lu", window);
 
 	snprintf(punch_unit, sizeof(punch_unit), "per %d punches, %lu MiB file",
@@ -775,7 +798,7 @@ int main(int argc, char *argv[])
 	spin_on = sysconf(_SC_NPROCESSORS_ONLN) >= 2;
 	printf("gmem_costs_bench: %d CPUs online, window %lu pages\n",
 	       (int)sysconf(_SC_NPROCESSORS_ONLN), window);
-	for (ndm = 1; ndm >= 0; ndm--) {
+	for (ndm = !plain_only; ndm >= 0; ndm--) {
 		bench_populate_teardown(ndm);
 		if (!targets) {
 			bench_vmm_touch(ndm);
