@@ -230,9 +230,26 @@ if [ ${#rlogs[@]} -gt 0 ]; then
 	"$top/scripts/parse-results.py" "${rlogs[@]}" > "$B/results-rerun.txt"
 	"$top/scripts/parse-results.py" "${rslogs[@]}" > "$B/results-rerun-stock.txt"
 fi
+# Plain guest_memfd costs the same with and without the series: the event
+# counts of bench/gmem_costs_bench -t -p (plain guest_memfd only) on both
+# kernels, compared counter by counter (scripts/compare-costs.py).
+printf 'bench/gmem_costs_bench -t -p -m 256\n' > "$B/costs-plain.list"
+"$top/scripts/initramfs.sh" "$B/initramfs-costs-plain.cpio.gz" "$B/costs-plain.list" ||
+	fatal initramfs "initramfs build failed"
+step "plain guest_memfd costs: series and stock 7.3.4"
+"$top/scripts/run-vm.sh" costs-plain-series "$B/initramfs-costs-plain.cpio.gz" \
+	"kvm.force_emulation_prefix=1"
+KERNEL=$SK "$top/scripts/run-vm.sh" costs-plain-stock "$B/initramfs-costs-plain.cpio.gz" \
+	"kvm.force_emulation_prefix=1"
+costs_rc=0
+"$top/scripts/compare-costs.py" "$B/console-costs-plain-series.log" \
+	"$B/console-costs-plain-stock.log" > "$B/costs-plain.txt" || costs_rc=1
+
 step "results against stock 7.3.4"
 "$top/scripts/compare-stock.py" final "$B/results-series.txt" "$B/results-stock.txt" \
 	"$B/results-rerun.txt" "$B/results-rerun-stock.txt" | tee "$B/results$sfx.txt"
 rc=${PIPESTATUS[0]}
+echo "$(tail -n 1 "$B/costs-plain.txt") (plain guest_memfd, $B/costs-plain.txt)"
+[ "$costs_rc" = 0 ] || { echo "not ok plain guest_memfd costs differ from stock 7.3.4"; rc=1; }
 echo "check-full: $(( $(date +%s) - t0 ))s" >&2
 exit "$rc"
