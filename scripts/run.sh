@@ -48,6 +48,17 @@ if [ "$mode" = bench ]; then
 	sed -n 's/^\[ *[0-9.]*\] *# \(mm_local_bench[a-z_]*\|dm_bench[a-z_]*\): /\1: /p' "$log"
 fi
 logs=("$log")
+# The exact event counts once more with 4 CPUs in the test VM, so that the
+# COST lines show what a flush to every CPU costs at -smp 2 and -smp 4.
+if [ "$mode" = bench ]; then
+	grep '^bench/gmem_costs_bench' "$top/tests/bench.list" > "$B/bench-smp4.list"
+	"$top/scripts/initramfs.sh" "$B/initramfs-bench-smp4.cpio.gz" "$B/bench-smp4.list"
+	SMP=4 "$top/scripts/run-vm.sh" bench-smp4 "$B/initramfs-bench-smp4.cpio.gz" "$cmdline"
+	awk '/^@@@ START /{ sub(/^@@@ START /, ""); print "\n### -smp 4: " $0; on = 1; next }
+	     /^@@@ END /{ on = 0; next }
+	     on && !/^\[ *[0-9]+\.[0-9]+\]/ { print }' "$B/console-bench-smp4.log"
+	logs+=(--label smp4 "$B/console-bench-smp4.log")
+fi
 # The arm64 leg (scripts/arm64.sh bench), unless CHECK_ARM64=0.
 if [ "$mode" = bench ] && [ "${CHECK_ARM64:-1}" != 0 ]; then
 	"$top/scripts/arm64.sh" bench > "$B/arm64-bench.log" 2>&1 ||
