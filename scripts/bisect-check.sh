@@ -7,7 +7,7 @@
 # directory so build/linux and build/kbuild-* are left alone.  Fails on the
 # first commit that does not build.  CONFIG=modular builds KVM as modules.
 # FROM=N starts at the Nth commit of the series (the ones before it were
-# checked by an earlier run).
+# checked by an earlier run); ONLY="N M ..." builds just those commits.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,6 +24,7 @@ n=0
 for c in $commits; do
 	n=$((n + 1))
 	[ "$n" -ge "${FROM:-1}" ] || continue
+	[ -z "${ONLY:-}" ] || [[ " $ONLY " == *" $n "* ]] || continue
 	git -C "$WT" checkout -q --detach "$c"
 	# The KVM selftests too, for the patches that change them.
 	if ! git -C "$WT" diff --quiet "$c~1" "$c" -- tools/testing/selftests/kvm; then
