@@ -21,10 +21,12 @@ if [ ! -d "$WT" ]; then
 fi
 commits=$(git -C "$TREE" rev-list --reverse base..HEAD)
 n=0
+checked=0
 for c in $commits; do
 	n=$((n + 1))
 	[ "$n" -ge "${FROM:-1}" ] || continue
 	[ -z "${ONLY:-}" ] || [[ " $ONLY " == *" $n "* ]] || continue
+	checked=$((checked + 1))
 	git -C "$WT" checkout -q --detach "$c"
 	# The KVM selftests too, for the patches that change them.
 	if ! git -C "$WT" diff --quiet "$c~1" "$c" -- tools/testing/selftests/kvm; then
@@ -51,4 +53,4 @@ for c in $commits; do
 		fi
 	done
 done
-echo "bisect-check: all $n commits build (${variants[*]})"
+echo "bisect-check: $checked of $n commits checked, all build (${variants[*]})"
