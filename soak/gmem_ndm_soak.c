@@ -29,17 +29,20 @@
  * ring buffer, and a VMM whose vCPU exits unexpectedly stops the trace and
  * prints its own last events: on AMD, the vCPU state after a triple fault
  * is the reset state, so the trace is what tells where the guest was.
- * A guest that entered or exited at a RIP in the kernel's half (they run
- * below 4G) is named as the emulated CPU's mix-up of the guest's and the
- * host's state, caught under QEMU/TCG on stock 7.3.4 too.
+ * Two signatures name the emulated CPU's fault, both caught under QEMU/TCG
+ * on stock 7.3.4 too (soak_classify.h): a guest that entered or exited at
+ * a RIP in the kernel's half (they run below 4G), the CPU's mix-up of the
+ * guest's and the host's state; and a guest that shut down on a #PF for a
+ * fetch from a page that its tables, which it never writes, and KVM's
+ * nested page tables both map.
  *
- * A VMM with that signature, whether its vCPU exited unexpectedly (e.g. a
+ * A VMM with a signature, whether its vCPU exited unexpectedly (e.g. a
  * shutdown) or it was still running 60 s after the soak's end, is killed
  * and excluded as the emulator's fault: its guest's results are discarded,
  * and the checks at the end (pages back in the direct map, SecPageTables
  * back) still count its memory.  One such VMM per run is excluded; a
  * second fails the run, as does any other failure: a guest that read a
- * wrong value, an unexpected exit or a hang without the signature, a VMM
+ * wrong value, an unexpected exit or a hang without a signature, a VMM
  * that SIGKILL does not end, pages not back.  The rules are in
  * soak_classify.h.  The sysrq dumps that the soak asks for (blocked tasks,
  * every CPU's backtrace) are bracketed by marker lines in the kernel's log
@@ -67,7 +70,12 @@
  * often, on stock 7.3.4 too.  Without -C, guests of the series' soak still
  * shut down, more rarely (notes/soak-corruption.md).
  *
- * usage: gmem_ndm_soak [-t seconds] [-n parallel VMMs] [-p] [-s] [-E] [-F] [-H] [-C]
+ * -T is the self-test of the verdict: the first VMM's guest triple faults
+ * on purpose (no IDT, a fetch from a page its tables do not map), which
+ * has neither signature; the soak passes only if that VMM is a failure
+ * (not excluded), every other VMM passes and all memory comes back.
+ *
+ * usage: gmem_ndm_soak [-t seconds] [-n parallel VMMs] [-p] [-s] [-E] [-F] [-H] [-C] [-T]
  */
 #include <dirent.h>
 #include <errno.h>
@@ -119,6 +127,16 @@ static bool no_fep, no_fork, no_punch;
 static bool cow_slot0;
 /* In the guest: no_fep. */
 static bool guest_no_fep;
+/*
+ * -T, the self-test of the verdict: the first VMM's guest triple faults on
+ * purpose, a shutdown without a signature, which must fail the run.
+ */
+static bool self_test, self_test_failed;
+/* In the guest: this one triple faults. */
+static bool guest_triple_fault;
+
+/* Canonical, and not mapped by the guest's page tables. */
+#define UNMAPPED_GVA	0x7ff000000000ull
 
 static bool trace_write(const char *file, const char *val)
 {
@@ -287,6 +305,111 @@ static void guest_walk_dump(struct kvm_vm *vm, const char *what, u64 gva,
 		 (unsigned long)(table >> 12));
 }
 
+/*
+ * The frames of the guest's page walk for @gva, as the VMM reads them:
+ * each table's and the page's guest frame in @gfns and the host frame
+ * behind the VMM's mapping of it in @pfns (at most 6).  Returns how many,
+ * or 0 if an entry of the walk is not present (or maps a large page, which
+ * the soak's guests do not use) or a frame is not backed.
+ */
+static int guest_walk(struct kvm_vm *vm, u64 gva, u64 *gfns, u64 *pfns)
+{
+	u64 table = vm->mmu.pgd, entry;
+	int level, n = 0;
+
+	for (level = vm->mmu.pgtable_levels; level >= 1; level--) {
+		unsigned int idx = (gva >> (12 + 9 * (level - 1))) & 511;
+		u64 *hva = addr_gpa2hva(vm, table);
+
+		gfns[n] = table >> 12;
+		pfns[n++] = host_pfn(hva);
+		entry = hva[idx];
+		if (!(entry & PTE_PRESENT_MASK(&vm->mmu)) ||
+		    (level > 1 && (entry & BIT(7))))
+			return 0;
+		table = PTE_GET_PA(entry);
+	}
+	gfns[n] = table >> 12;
+	pfns[n++] = host_pfn(addr_gpa2hva(vm, table));
+	for (level = 0; level < n; level++)
+		if (pfns[level] == -1ull)
+			return 0;
+	return n;
+}
+
+/*
+ * The second signature (soak_classify.h) after a shutdown of vCPU thread
+ * @tid: its last exit in KVM's trace came while the CPU delivered a #PF
+ * for a fetch from a not-present page; the guest's tables map every byte
+ * the instruction at that RIP may span, present; and the last time KVM
+ * mapped each frame of those walks for this vCPU, it mapped the frame that
+ * backs the VMM's own mapping of it.  Says why or why not; returns the
+ * RIP, 0 if not all of it holds.
+ */
+static u64 trace_fetch_pf(struct kvm_vm *vm, pid_t tid)
+{
+	struct soak_trace_exit ex, last = {};
+	u64 gfns[12], pfns[12], seen[12];
+	bool have_last = false;
+	char *line = NULL;
+	size_t size = 0;
+	int n, m, i;
+	unsigned long long pfn;
+	FILE *f;
+
+	if (!tracing)
+		return 0;
+	f = fopen(TRACEFS "/trace", "r");
+	if (!f)
+		return 0;
+	while (getline(&line, &size, f) > 0)
+		if (soak_trace_exit(line, tid, &ex)) {
+			last = ex;
+			have_last = true;
+		}
+	if (!have_last || !soak_exit_is_fetch_pf(&last)) {
+		printf("soak: tid %d: %s\n", tid, have_last ?
+		       "its last exit is not a shutdown on a #PF for a fetch from a not-present page" :
+		       "no exit of it in KVM's trace");
+		goto out;
+	}
+	/* An instruction is at most 15 bytes: its last byte may be on the next page. */
+	n = guest_walk(vm, last.rip, gfns, pfns);
+	m = n && ((last.rip + 14) >> 12) != (last.rip >> 12) ?
+	    guest_walk(vm, last.rip + 14, gfns + n, pfns + n) : -1;
+	if (!n || !m) {
+		printf("soak: tid %d: the guest's tables do not map its RIP 0x%lx present: a #PF on a fetch is possible\n",
+		       tid, (unsigned long)last.rip);
+		goto out;
+	}
+	n += m > 0 ? m : 0;
+	for (i = 0; i < n; i++)
+		seen[i] = -1ull;
+	rewind(f);
+	while (getline(&line, &size, f) > 0)
+		for (i = 0; i < n; i++)
+			if (soak_trace_spte_install(line, tid, gfns[i], &pfn) &&
+			    pfn != -1ull)
+				seen[i] = pfn;
+	for (i = 0; i < n; i++)
+		if (seen[i] != pfns[i]) {
+			printf("soak: tid %d: gfn 0x%lx of the walk of 0x%lx is behind host pfn 0x%lx, but KVM last mapped it at %s0x%lx\n",
+			       tid, (unsigned long)gfns[i], (unsigned long)last.rip,
+			       (unsigned long)pfns[i], seen[i] == -1ull ? "(not in the trace) " : "",
+			       (unsigned long)seen[i]);
+			goto out;
+		}
+	printf("soak: tid %d: shut down on a #PF (error code 0x%llx) for a fetch at 0x%lx, whose walk of %d frames the guest's tables map present and KVM last mapped at the VMM's own frames: the emulated CPU's impossible fetch fault, caught on stock 7.3.4 too (notes/soak-corruption.md)\n",
+	       tid, last.error_code, (unsigned long)last.rip, n);
+	free(line);
+	fclose(f);
+	return last.rip;
+out:
+	free(line);
+	fclose(f);
+	return 0;
+}
+
 /* Per-VMM counters, in memory shared with the supervisor. */
 struct vmm_stats {
 	u64 iterations;
@@ -297,8 +420,9 @@ struct vmm_stats {
 	 * meanwhile, and the exit is a failure unless excluded.
 	 */
 	bool reporting;
-	/* The signature's RIP, if the VMM saw it in its report; 0: not. */
-	u64 host_rip;
+	/* The signature the VMM saw in its report, and its RIP. */
+	enum soak_signature sig;
+	u64 sig_rip;
 	/* Excluded as the emulator's fault: its counters are left out. */
 	bool excluded;
 };
@@ -333,6 +457,13 @@ static void guest_code(u64 seed)
 			       i, r, v + 1);
 		if (!(i % SYNC_EVERY))
 			GUEST_SYNC(i);
+		/* -T: no IDT, and a fetch from a page that is not mapped. */
+		if (guest_triple_fault && i == SYNC_EVERY + 1) {
+			struct desc_ptr none = {};
+
+			set_idt(&none);
+			asm volatile("jmp *%0" : : "r"(UNMAPPED_GVA));
+		}
 	}
 }
 
@@ -413,6 +544,7 @@ static void vmm(unsigned int seed, bool sw_protected, u64 end_ms,
 	}
 	vcpu_args_set(vcpu, 1, (u64)seed);
 	sync_global_to_guest(vm, guest_no_fep);
+	sync_global_to_guest(vm, guest_triple_fault);
 	punch.fd = fd;
 	punch.stop = no_punch;
 	pthread_create(&thread, NULL, punch_loop, &punch);
@@ -422,6 +554,7 @@ static void vmm(unsigned int seed, bool sw_protected, u64 end_ms,
 		/* E.g. a triple fault (SHUTDOWN): which VM, and where. */
 		if (vcpu->run->exit_reason != KVM_EXIT_IO) {
 			bool traced = trace_running();
+			enum soak_signature sig;
 			char gfns[256] = "";
 			u64 rip;
 
@@ -440,10 +573,16 @@ static void vmm(unsigned int seed, bool sw_protected, u64 end_ms,
 			if (tracing && !traced)
 				printf("soak: KVM's trace was stopped before this report (for another): this VMM's last events may be missing\n");
 			rip = trace_host_rip(getpid());
+			sig = SOAK_SIG_HOST_RIP;
+			if (!rip && vcpu->run->exit_reason == KVM_EXIT_SHUTDOWN) {
+				rip = trace_fetch_pf(vm, gettid());
+				sig = SOAK_SIG_FETCH_PF;
+			}
 			fflush(stdout);
 			/* The emulator's fault: killed, for the supervisor to tell. */
 			if (rip) {
-				WRITE_ONCE(stats->host_rip, rip);
+				WRITE_ONCE(stats->sig_rip, rip);
+				WRITE_ONCE(stats->sig, sig);
 				kill(getpid(), SIGKILL);
 			}
 		}
@@ -647,7 +786,8 @@ static void reap(struct slot *s, int status, bool reaped, bool stuck,
 		.kill_sent = s->kill_sent,
 		.stuck = stuck,
 		.unexpected_exit = READ_ONCE(st->reporting),
-		.host_rip = stuck_rip ? stuck_rip : READ_ONCE(st->host_rip),
+		.sig = stuck_rip ? SOAK_SIG_HOST_RIP : READ_ONCE(st->sig),
+		.sig_rip = stuck_rip ? stuck_rip : READ_ONCE(st->sig_rip),
 	};
 	const char *kind = !stock && (s->idx & 1) ? "SW-protected" : "default";
 	char why[320];
@@ -664,12 +804,18 @@ static void reap(struct slot *s, int status, bool reaped, bool stuck,
 	case SOAK_EXCLUDED:
 		excluded++;
 		st->excluded = true;
-		printf("soak: emulator fault excluded: VMM %d (pid %d, %s VM, iteration %lu): %s (signature of the emulated CPU's #VMEXIT storing the host's state as the guest's; notes/soak-corruption.md); its guest's results are discarded, its memory is checked with the others' at the end\n",
+		printf("soak: emulator fault excluded: VMM %d (pid %d, %s VM, iteration %lu): %s (a signature of the emulated CPU's fault, seen on stock 7.3.4 too; notes/soak-corruption.md); its guest's results are discarded, its memory is checked with the others' at the end\n",
 		       s->idx, s->pid, kind, (unsigned long)st->iterations, why);
 		fflush(stdout);
 		trace_restart(s, stats);
 		break;
 	case SOAK_FAILED:
+		if (self_test && !s->idx && e.unexpected_exit && !e.sig) {
+			printf("soak: self-test: VMM 0's guest triple faulted on purpose, and that fails the run as it must: %s\n",
+			       why);
+			self_test_failed = true;
+			break;
+		}
 		TEST_FAIL("VMM %d (pid %d, %s VM): %s", s->idx, s->pid, kind, why);
 	}
 	s->pid = 0;
@@ -684,7 +830,7 @@ int main(int argc, char *argv[])
 	int nr = 3, opt, i, n;
 	u64 spawned = 0, iterations[2] = {};
 
-	while ((opt = getopt(argc, argv, "t:n:psEFHC")) != -1) {
+	while ((opt = getopt(argc, argv, "t:n:psEFHCT")) != -1) {
 		switch (opt) {
 		case 't':
 			secs = strtoull(optarg, NULL, 0);
@@ -710,8 +856,11 @@ int main(int argc, char *argv[])
 		case 'C':
 			cow_slot0 = true;
 			break;
+		case 'T':
+			self_test = true;
+			break;
 		default:
-			printf("usage: %s [-t seconds] [-n parallel VMMs (1-%d)] [-p] [-s] [-E] [-F] [-H] [-C]\n",
+			printf("usage: %s [-t seconds] [-n parallel VMMs (1-%d)] [-p] [-s] [-E] [-F] [-H] [-C] [-T]\n",
 			       argv[0], MAX_VMMS);
 			return 1;
 		}
@@ -791,9 +940,11 @@ int main(int argc, char *argv[])
 				s->idx = spawned;
 				s->pid = fork();
 				TEST_ASSERT(s->pid >= 0, "fork: %s", strerror(errno));
-				if (!s->pid)
+				if (!s->pid) {
+					guest_triple_fault = self_test && !spawned;
 					vmm(vseed, !stock && (spawned & 1), now_ms() + life,
 					    &stats[spawned]);
+				}
 				spawned++;
 			}
 		}
@@ -858,6 +1009,10 @@ int main(int argc, char *argv[])
 		excluded ? " (the excluded VMM's memory included)" : "");
 	TEST_ASSERT_EQ(removed, removed0);
 	TEST_ASSERT_EQ(spt, spt0);
+	TEST_ASSERT(!self_test || self_test_failed,
+		    "self-test: VMM 0's guest triple faulted on purpose, and the run did not fail it");
 	pr_info("soak: emulator faults excluded: %u\n", excluded);
+	if (self_test)
+		pr_info("soak: self-test: passed (VMM 0's shutdown without a signature was a failure; the other VMMs passed; memory back)\n");
 	return 0;
 }

@@ -6,19 +6,33 @@
  * workspace's tests check them without a kernel
  * (tests/workspace/soak_classify_test.c).
  *
- * The signature: a kvm_entry or kvm_exit event of one of a VMM's threads at
- * a RIP in the kernel's half.  The soak's guests run below 4G; under
- * QEMU/TCG the emulated CPU's #VMEXIT has been caught storing its host's
- * registers as the nested guest's, on stock 7.3.4 too, and KVM then runs
- * the guest at the host's RIP (notes/soak-corruption.md, third session).
+ * Two signatures of the emulated CPU's fault, each seen under QEMU/TCG on
+ * stock 7.3.4 too (notes/soak-corruption.md):
+ *
+ *  - the host's RIP: a kvm_entry or kvm_exit event of one of a VMM's
+ *    threads at a RIP in the kernel's half.  The soak's guests run below
+ *    4G; the emulated CPU's #VMEXIT has been caught storing its host's
+ *    registers as the nested guest's, and KVM then runs the guest at the
+ *    host's RIP;
+ *  - an impossible fetch fault: the guest shut down (triple fault) while
+ *    the CPU delivered a #PF for an instruction fetch from a not-present
+ *    page (kvm_exit "reason shutdown" with intr_info 0x80000b0e, error
+ *    code P=0, RSVD=0, I/D=1), yet the guest's page tables, which its code
+ *    never writes, map that RIP present (the VMM reads them), and the last
+ *    time KVM mapped each frame of that walk for the vCPU it mapped the
+ *    frame behind the VMM's own mapping of it.  A CPU that walks those
+ *    tables cannot raise that #PF: a frame KVM had not mapped would have
+ *    been a nested page fault, not a #PF.  The VMM checks the tables and
+ *    the frames (gmem_ndm_soak.c); soak_exit_is_fetch_pf() and
+ *    soak_trace_spte_install() read the trace.
  *
  * The rules (soak_classify()), in order:
  *
  *  1. not even SIGKILL ended the VMM: failed (its memory cannot be checked);
  *  2. the VMM reported an unexpected vCPU exit, or was still running 60 s
- *     after the soak's end, its guest was seen at a host kernel address,
- *     and SIGKILL ended it: excluded as the emulator's fault, if it is the
- *     first such VMM of the run; a second one fails;
+ *     after the soak's end, it showed one of the signatures, and SIGKILL
+ *     ended it: excluded as the emulator's fault, if it is the first such
+ *     VMM of the run; a second one fails;
  *  3. still running 60 s after the soak's end, no signature: failed;
  *  4. an unexpected vCPU exit (e.g. a shutdown), no signature: failed;
  *  5. ended by the supervisor's planned SIGKILL: killed, passes;
@@ -98,6 +112,30 @@ static inline long soak_trace_tid(const char *line, const char *end)
 }
 
 /*
+ * If @line of tracefs' "trace" is an event @event (": kvm_exit: ") of one
+ * of the @nr threads @tids: where its fields start.  Else NULL.
+ */
+static inline const char *soak_trace_event(const char *line, const char *event,
+					   const pid_t *tids, int nr)
+{
+	const char *ev;
+	long tid;
+	int i;
+
+	if (line[0] == '#')
+		return NULL;
+	ev = strstr(line, event);
+	if (!ev)
+		return NULL;
+	tid = soak_trace_tid(line, ev);
+	for (i = 0; i < nr && tids[i] != tid; i++)
+		;
+	if (tid < 0 || i == nr)
+		return NULL;
+	return ev + strlen(event);
+}
+
+/*
  * Whether @line of tracefs' "trace" is a kvm_entry or kvm_exit event of
  * one of the @nr threads @tids at a host kernel address; if so, the RIP
  * is stored in @rip.
@@ -108,20 +146,11 @@ static inline bool soak_trace_host_rip(const char *line, const pid_t *tids,
 	const char *ev, *r;
 	unsigned long long v;
 	char *endp;
-	long tid;
-	int i;
 
-	if (line[0] == '#')
-		return false;
-	ev = strstr(line, ": kvm_entry: ");
+	ev = soak_trace_event(line, ": kvm_entry: ", tids, nr);
 	if (!ev)
-		ev = strstr(line, ": kvm_exit: ");
+		ev = soak_trace_event(line, ": kvm_exit: ", tids, nr);
 	if (!ev)
-		return false;
-	tid = soak_trace_tid(line, ev);
-	for (i = 0; i < nr && tids[i] != tid; i++)
-		;
-	if (tid < 0 || i == nr)
 		return false;
 	r = strstr(ev, " rip 0x");
 	if (!r)
@@ -133,6 +162,90 @@ static inline bool soak_trace_host_rip(const char *line, const pid_t *tids,
 	return true;
 }
 
+/* A kvm_exit event: "vcpu 0 reason npf rip 0x4029c6 ... intr_info 0x80000b0e error_code 0x00000010 ...". */
+struct soak_trace_exit {
+	char reason[32];	/* e.g. "shutdown", "UD excp" */
+	unsigned long long rip, intr_info, error_code;
+};
+
+/* Whether @line is a kvm_exit event of thread @tid; if so, it is read into @ex. */
+static inline bool soak_trace_exit(const char *line, pid_t tid,
+				   struct soak_trace_exit *ex)
+{
+	const char *ev = soak_trace_event(line, ": kvm_exit: ", &tid, 1);
+	const char *reason, *rip, *ii, *ec;
+	size_t len;
+
+	if (!ev)
+		return false;
+	reason = strstr(ev, " reason ");
+	rip = strstr(ev, " rip 0x");
+	ii = strstr(ev, " intr_info 0x");
+	ec = strstr(ev, " error_code 0x");
+	if (!reason || !rip || !ii || !ec || rip < reason)
+		return false;
+	reason += strlen(" reason ");
+	len = rip - reason;
+	if (!len || len >= sizeof(ex->reason))
+		return false;
+	memcpy(ex->reason, reason, len);
+	ex->reason[len] = 0;
+	ex->rip = strtoull(rip + strlen(" rip 0x"), NULL, 16);
+	ex->intr_info = strtoull(ii + strlen(" intr_info 0x"), NULL, 16);
+	ex->error_code = strtoull(ec + strlen(" error_code 0x"), NULL, 16);
+	return true;
+}
+
+/* A valid, hardware exception with an error code: vector 14, #PF. */
+#define SOAK_INTR_INFO_PF	0x80000b0eull
+#define SOAK_PFERR_PRESENT	0x1ull
+#define SOAK_PFERR_RSVD		0x8ull
+#define SOAK_PFERR_FETCH	0x10ull
+
+/*
+ * Whether exit @ex is a shutdown that came while the CPU delivered a #PF
+ * for an instruction fetch from a not-present page: the first half of the
+ * impossible fetch fault (the top comment).
+ */
+static inline bool soak_exit_is_fetch_pf(const struct soak_trace_exit *ex)
+{
+	return !strcmp(ex->reason, "shutdown") &&
+	       ex->intr_info == SOAK_INTR_INFO_PF &&
+	       (ex->error_code & (SOAK_PFERR_PRESENT | SOAK_PFERR_RSVD |
+				  SOAK_PFERR_FETCH)) == SOAK_PFERR_FETCH;
+}
+
+/* KVM's SPTE bits (arch/x86/kvm/mmu/spte.h): present, a large leaf, the frame. */
+#define SOAK_SPTE_MMU_PRESENT	(1ull << 11)
+#define SOAK_SPTE_LARGE		(1ull << 7)
+#define SOAK_SPTE_PFN(spte)	(((spte) >> 12) & ((1ull << 40) - 1))
+
+/*
+ * Whether @line is a kvm_tdp_mmu_spte_changed event of thread @tid that
+ * installed a present leaf: "as id 0 gfn 180 level 1 old_spte ... new_spte
+ * 104c58e67".  If so, the frame that maps guest frame @gfn is stored in
+ * @pfn, or -1 if the leaf does not cover @gfn.
+ */
+static inline bool soak_trace_spte_install(const char *line, pid_t tid,
+					   unsigned long long gfn,
+					   unsigned long long *pfn)
+{
+	const char *ev = soak_trace_event(line, ": kvm_tdp_mmu_spte_changed: ",
+					  &tid, 1);
+	unsigned long long base, old, spte, span;
+	int as, level;
+
+	if (!ev || sscanf(ev, "as id %d gfn %llx level %d old_spte %llx new_spte %llx",
+			  &as, &base, &level, &old, &spte) != 5)
+		return false;
+	if (as || level < 1 || level > 3 || !(spte & SOAK_SPTE_MMU_PRESENT) ||
+	    (level > 1 && !(spte & SOAK_SPTE_LARGE)))
+		return false;
+	span = 1ull << (9 * (level - 1));
+	*pfn = gfn >= base && gfn - base < span ? SOAK_SPTE_PFN(spte) + (gfn - base) : -1ull;
+	return true;
+}
+
 /* How a VMM ended, as the supervisor saw it. */
 struct soak_vmm_end {
 	int status;		/* from waitpid(), if reaped */
@@ -140,8 +253,31 @@ struct soak_vmm_end {
 	bool kill_sent;		/* the supervisor's planned SIGKILL was sent */
 	bool stuck;		/* still running 60 s after the soak's end */
 	bool unexpected_exit;	/* it reported an unexpected vCPU exit */
-	unsigned long long host_rip;	/* the signature's RIP, 0: not seen */
+	enum soak_signature {
+		SOAK_SIG_NONE,
+		SOAK_SIG_HOST_RIP,	/* its guest at a host kernel address */
+		SOAK_SIG_FETCH_PF,	/* an impossible fetch fault */
+	} sig;
+	unsigned long long sig_rip;	/* the guest's RIP in the signature */
 };
+
+/* The signature of @e, for a reason; "" if none. */
+static inline void soak_signature_str(const struct soak_vmm_end *e, char *buf,
+				      size_t size)
+{
+	switch (e->sig) {
+	case SOAK_SIG_HOST_RIP:
+		snprintf(buf, size, "its guest at host kernel address 0x%llx",
+			 e->sig_rip);
+		break;
+	case SOAK_SIG_FETCH_PF:
+		snprintf(buf, size, "its guest shut down on a #PF for a fetch at 0x%llx, which its page tables and KVM's map",
+			 e->sig_rip);
+		break;
+	default:
+		buf[0] = 0;
+	}
+}
 
 enum soak_verdict {
 	SOAK_PASSED,		/* exited 0 */
@@ -165,26 +301,27 @@ static inline enum soak_verdict soak_classify(const struct soak_vmm_end *e,
 {
 	const char *what = e->stuck ? "still running 60 s after the soak's end" :
 			   "an unexpected vCPU exit";
+	char sig[160];
 
+	soak_signature_str(e, sig, sizeof(sig));
 	if (!e->reaped) {
-		snprintf(why, size, "%s; not even SIGKILL ended it within 10 s, so its memory cannot be checked%s",
+		snprintf(why, size, "%s; not even SIGKILL ended it within 10 s, so its memory cannot be checked%s%s%s",
 			 e->stuck ? "still running 60 s after the soak's end" : "running",
-			 e->host_rip ? " (its guest ran at a host kernel address)" : "");
+			 *sig ? " (" : "", sig, *sig ? ")" : "");
 		return SOAK_FAILED;
 	}
-	if (e->host_rip && (e->stuck || e->unexpected_exit) &&
+	if (e->sig && (e->stuck || e->unexpected_exit) &&
 	    soak_sigkilled(e->status)) {
 		if (excluded) {
-			snprintf(why, size, "%s, its guest at host kernel address 0x%llx: the emulator's fault is excluded once per run, and %u VMM%s of this run already had it",
-				 what, e->host_rip, excluded, excluded > 1 ? "s" : "");
+			snprintf(why, size, "%s, %s: the emulator's fault is excluded once per run, and %u VMM%s of this run already had it",
+				 what, sig, excluded, excluded > 1 ? "s" : "");
 			return SOAK_FAILED;
 		}
-		snprintf(why, size, "%s, its guest at host kernel address 0x%llx",
-			 what, e->host_rip);
+		snprintf(why, size, "%s, %s", what, sig);
 		return SOAK_EXCLUDED;
 	}
 	if (e->stuck || e->unexpected_exit) {
-		snprintf(why, size, "%s, and its guest was not seen at a host kernel address (status 0x%x)",
+		snprintf(why, size, "%s, without a signature of the emulated CPU's fault (status 0x%x)",
 			 what, e->status);
 		return SOAK_FAILED;
 	}
