@@ -10,9 +10,12 @@
  * private memory mapped; fails if any read finds an alias or if the
  * command fails.  With -e, at least one read must also have found pages of
  * a VM in its own mm-local region ("exempt: N" > 0), i.e. the audit saw
- * the mappings that it allows.
+ * the mappings that it allows.  With -t TABLE, the audit must have walked
+ * leaves in that kind of page tables ("leaves_TABLE: N" > 0, e.g. -t efi
+ * when booted by EFI firmware: it walked efi_mm's mappings of the EFI
+ * runtime regions).
  *
- * usage: direct_map_audit [-e] [-i MS] [-- COMMAND ARGS...]
+ * usage: direct_map_audit [-e] [-t TABLE] [-i MS] [-- COMMAND ARGS...]
  */
 #include <errno.h>
 #include <stdio.h>
@@ -26,7 +29,11 @@
 
 struct result {
 	long leaves, aliases, exempt, duration_us;
+	long table_leaves;	/* of -t TABLE; -1 if not in the audit */
 };
+
+/* -t: a kind of page tables the audit must have found leaves in. */
+static const char *table;
 
 /* Read the audit; print it if @verbose, or its alias lines anyway. */
 static int audit(struct result *r, int verbose)
@@ -36,7 +43,7 @@ static int audit(struct result *r, int verbose)
 	FILE *f = fopen(AUDIT, "r");
 
 	memset(r, 0, sizeof(*r));
-	r->leaves = r->aliases = r->exempt = -1;
+	r->leaves = r->aliases = r->exempt = r->table_leaves = -1;
 	if (!f) {
 		fprintf(stderr, "direct_map_audit: %s: %s\n", AUDIT, strerror(errno));
 		return -1;
@@ -46,6 +53,10 @@ static int audit(struct result *r, int verbose)
 		if (verbose || !strncmp(line, "alias:", 6))
 			fputs(line, stdout);
 		if (sscanf(line, "leaves: %ld", &r->leaves) == 1)
+			continue;
+		if (table && !strncmp(line, "leaves_", 7) &&
+		    !strncmp(line + 7, table, strlen(table)) &&
+		    sscanf(line + 7 + strlen(table), ": %ld", &r->table_leaves) == 1)
 			continue;
 		if (sscanf(line, "exempt: %ld", &r->exempt) == 1)
 			continue;
@@ -69,16 +80,19 @@ int main(int argc, char **argv)
 	struct result r;
 	pid_t pid;
 
-	while ((opt = getopt(argc, argv, "ei:")) != -1) {
+	while ((opt = getopt(argc, argv, "et:i:")) != -1) {
 		switch (opt) {
 		case 'e':
 			need_exempt = 1;
+			break;
+		case 't':
+			table = optarg;
 			break;
 		case 'i':
 			interval_ms = atoi(optarg);
 			break;
 		default:
-			fprintf(stderr, "usage: direct_map_audit [-e] [-i MS] [-- COMMAND ARGS...]\n");
+			fprintf(stderr, "usage: direct_map_audit [-e] [-t TABLE] [-i MS] [-- COMMAND ARGS...]\n");
 			return 2;
 		}
 	}
@@ -90,8 +104,14 @@ int main(int argc, char **argv)
 			printf("direct_map_audit: FAIL: %ld aliases\n", r.aliases);
 			return 1;
 		}
-		printf("direct_map_audit: ok: %ld leaves, no alias, %ld us\n",
-		       r.leaves, r.duration_us);
+		if (table && r.table_leaves <= 0) {
+			printf("direct_map_audit: FAIL: no leaves walked in the %s page tables (%ld)\n",
+			       table, r.table_leaves);
+			return 1;
+		}
+		printf("direct_map_audit: ok: %ld leaves%s%s%s, no alias, %ld us\n",
+		       r.leaves, table ? " (walked " : "", table ? table : "",
+		       table ? " page tables too)" : "", r.duration_us);
 		return 0;
 	}
 

@@ -105,14 +105,19 @@ for pti in $ptis; do
 	logs+=(--label "pti=$pti" "$B/console-check$sfx-pti$pti.log")
 done
 # The KUnit suites once more with 4-level paging (the runs above use 5-level),
-# and the tests whose limits depend on it (tests/4level.list).
+# and the tests whose limits depend on it (tests/4level.list), booted by EFI
+# firmware (OVMF, Debian's ovmf package) rather than SeaBIOS: the kernel then
+# has an efi_mm, which the direct map audit walks too (its KUnit case and
+# `checks/direct_map_audit -t efi` need it).
+ovmf=${OVMF:-/usr/share/ovmf/OVMF.fd}
+[ -f "$ovmf" ] || fatal ovmf "no EFI firmware at $ovmf (Debian: ovmf; OVMF= names another)"
 grep -v '^[[:space:]]*\(#\|$\)' "$top/tests/4level.list" > "$B/kunit-only$sfx.list"
 "$top/scripts/initramfs.sh" "$B/initramfs-kunit$sfx.cpio.gz" "$B/kunit-only$sfx.list" ||
 	fatal initramfs "initramfs build failed"
 for pti in $ptis; do
-	step "VM pti=$pti no5lvl (KUnit, tests/4level.list)"
-	"$top/scripts/run-vm.sh" "check$sfx-pti$pti-4level" "$B/initramfs-kunit$sfx.cpio.gz" \
-		"pti=$pti no5lvl kvm.force_emulation_prefix=1"
+	step "VM pti=$pti no5lvl, EFI firmware (KUnit, tests/4level.list)"
+	QEMU_EXTRA="-bios $ovmf" "$top/scripts/run-vm.sh" "check$sfx-pti$pti-4level" \
+		"$B/initramfs-kunit$sfx.cpio.gz" "pti=$pti no5lvl kvm.force_emulation_prefix=1"
 	logs+=(--label "pti=$pti,4-level" "$B/console-check$sfx-pti$pti-4level.log")
 done
 

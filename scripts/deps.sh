@@ -16,7 +16,8 @@ need=(qemu-system-x86_64:qemu-system-x86 flex:flex bison:bison bc:bc
 headers=(/usr/include/libelf.h:libelf-dev /usr/include/openssl/ssl.h:libssl-dev
 	 /usr/include/uuid/uuid.h:uuid-dev /bin/busybox:busybox-static
 	 /usr/share/keyrings/debian-archive-keyring.gpg:debian-archive-keyring
-	 /usr/aarch64-linux-gnu/include/stdio.h:libc6-dev-arm64-cross)
+	 /usr/aarch64-linux-gnu/include/stdio.h:libc6-dev-arm64-cross
+	 /usr/share/ovmf/OVMF.fd:ovmf)
 
 missing=()
 for p in "${need[@]}"; do
