@@ -1,11 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# build-kernel.sh [test|debug|modular|arm64]
+# build-kernel.sh [test|debug|modular|off|arm64]
 #
 # tinyconfig + configs/test.config (+ configs/<variant>.config), checked so
 # that every option the fragments set survived olddefconfig, then bzImage
-# (test, debug) or vmlinux + modules + modpost (modular).  arm64 is
+# (test, debug, off: the series with its option off) or vmlinux + modules +
+# modpost (modular).  arm64 is
 # tinyconfig + configs/arm64.config, cross-built (aarch64-linux-gnu-) into
 # arch/arm64/boot/Image.
 set -euo pipefail
@@ -23,7 +24,7 @@ arch=()
 cross=
 case $variant in
 test) ;;
-debug|modular) frags+=("$top/configs/$variant.config") ;;
+debug|modular|off) frags+=("$top/configs/$variant.config") ;;
 arm64)
 	frags=("$top/configs/arm64.config")
 	cross=${CROSS_COMPILE:-aarch64-linux-gnu-}
@@ -31,7 +32,7 @@ arm64)
 		die "no ${cross}gcc (Debian: gcc-aarch64-linux-gnu; make deps)"
 	arch=(ARCH=arm64 CROSS_COMPILE="$cross")
 	;;
-*) die "unknown variant '$variant' (test, debug, modular, arm64)" ;;
+*) die "unknown variant '$variant' (test, debug, modular, off, arm64)" ;;
 esac
 
 cc=${cross}gcc

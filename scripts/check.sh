@@ -268,12 +268,22 @@ KERNEL=$SK "$top/scripts/run-vm.sh" costs-plain-stock "$B/initramfs-costs-plain.
 costs_rc=0
 "$top/scripts/compare-costs.py" "$B/console-costs-plain-series.log" \
 	"$B/console-costs-plain-stock.log" > "$B/costs-plain.txt" || costs_rc=1
+# And with the series' option off (configs/off.config), as a distribution
+# that builds the series without enabling it would.
+step "plain guest_memfd costs: the series with CONFIG_KVM_GUEST_MEMFD_NO_DIRECT_MAP off"
+OUTDIR=$B/kbuild-off "$top/scripts/build-kernel.sh" off > "$B/kernel-off-build.log" 2>&1 ||
+	{ tail -30 "$B/kernel-off-build.log"; fatal kernel "kernel build (option off) failed"; }
+KERNEL=$B/kbuild-off/arch/x86/boot/bzImage "$top/scripts/run-vm.sh" costs-plain-off \
+	"$B/initramfs-costs-plain.cpio.gz" "kvm.force_emulation_prefix=1"
+"$top/scripts/compare-costs.py" "$B/console-costs-plain-off.log" \
+	"$B/console-costs-plain-stock.log" > "$B/costs-plain-off.txt" || costs_rc=1
 
 step "results against stock 7.3.4"
 "$top/scripts/compare-stock.py" final "$B/results-series.txt" "$B/results-stock.txt" \
 	"$B/results-rerun.txt" "$B/results-rerun-stock.txt" | tee "$B/results$sfx.txt"
 rc=${PIPESTATUS[0]}
 echo "$(tail -n 1 "$B/costs-plain.txt") (plain guest_memfd, $B/costs-plain.txt)"
+echo "$(tail -n 1 "$B/costs-plain-off.txt") (plain guest_memfd, option off, $B/costs-plain-off.txt)"
 [ "$costs_rc" = 0 ] || { echo "not ok plain guest_memfd costs differ from stock 7.3.4"; rc=1; }
 echo "check-full: $(( $(date +%s) - t0 ))s" >&2
 exit "$rc"
