@@ -5,7 +5,8 @@
 # (default: the test configuration) and, where a commit changes them, the
 # KVM selftests, in a separate worktree and build
 # directory so build/linux and build/kbuild-* are left alone.  Fails on the
-# first commit that does not build.  CONFIG=modular builds KVM as modules.
+# first commit that does not build.  CONFIG=modular builds KVM as modules,
+# CONFIG=off with CONFIG_KVM_GUEST_MEMFD_NO_DIRECT_MAP off (configs/off.config).
 # FROM=N starts at the Nth commit of the series (the ones before it were
 # checked by an earlier run); ONLY="N M ..." builds just those commits.
 set -euo pipefail
