@@ -162,7 +162,8 @@ logs+=(--label "pti=on,numa" "$B/console-check$sfx-numa.log")
 # The soak runs under QEMU 11.1.3 from trixie-backports
 # (scripts/fetch-qemu-trixie.sh): in 10 soak-compare runs each it showed the
 # emulator's signature in none, Debian 12's QEMU 7.2 in 2 (each QEMU failed
-# 1 of 10 by a guest shutdown without it; notes/soak-corruption.md).
+# 1 of 10 by a guest shutdown, which has a signature of its own since;
+# notes/soak-corruption.md).
 # SOAK_QEMU=system keeps the QEMU on PATH.
 if [ "$mode" = debug ]; then
 	"$top/scripts/initramfs.sh" "$B/initramfs-soak$sfx.cpio.gz" "$top/tests/soak.list" ||
