@@ -5,6 +5,8 @@
  * audit (debugfs direct_map/audit, CONFIG_DIRECT_MAP_AUDIT), prints it and
  * requires its last line to be "aliases: 0", with leaves walked.
  *
+ * Architectures: x86, arm64
+ *
  * With a command after "--", runs it and reads the audit again and again
  * while it runs, so that the VMs it creates are audited with their
  * private memory mapped; fails if any read finds an alias or if the

@@ -6,7 +6,7 @@
 # arm64, and boots the kernel in QEMU's "virt" machine with EL2, so that KVM
 # runs at emulated EL2 (scripts/run-vm.sh, VM_ARCH=arm64).
 #
-#  check: tests/arm64.list (kvm-arm.mode=nested), then tests/arm64-refused.list
+#  check: tests/arm64.list (kvm-arm.mode=nested kpti=1), then tests/arm64-refused.list
 #         twice, where KVM must refuse the flag: with rodata=off (no
 #         page-granular linear map), and on Debian's QEMU 7.2, whose -cpu max
 #         has FEAT_S2FWB but not CTR_EL0.DIC; the console logs are
@@ -26,7 +26,7 @@ export SELFTESTS_ARCH=arm64 VM_ARCH=arm64
 "$top/scripts/build-kernel.sh" arm64
 "$top/scripts/build-selftests.sh" > "$B/selftests-arm64-build.log" 2>&1 ||
 	{ tail -30 "$B/selftests-arm64-build.log"; exit 1; }
-"$top/scripts/build-bench.sh" bench > "$B/bench-arm64-build.log" 2>&1 ||
+"$top/scripts/build-bench.sh" bench checks > "$B/bench-arm64-build.log" 2>&1 ||
 	{ tail -30 "$B/bench-arm64-build.log"; exit 1; }
 
 initramfs() {
@@ -37,7 +37,7 @@ initramfs() {
 case $mode in
 check)
 	initramfs "$B/initramfs-arm64.cpio.gz" "$top/tests/arm64.list"
-	"$top/scripts/run-vm.sh" check-arm64 "$B/initramfs-arm64.cpio.gz" "kvm-arm.mode=nested"
+	"$top/scripts/run-vm.sh" check-arm64 "$B/initramfs-arm64.cpio.gz" "kvm-arm.mode=nested kpti=1"
 	initramfs "$B/initramfs-arm64-refused.cpio.gz" "$top/tests/arm64-refused.list"
 	"$top/scripts/run-vm.sh" check-arm64-refused "$B/initramfs-arm64-refused.cpio.gz" "rodata=off"
 	QEMU_AARCH64=$(command -v qemu-system-aarch64) \
