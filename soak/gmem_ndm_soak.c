@@ -272,68 +272,95 @@ static u64 host_pfn(void *hva)
 	return e & BIT_ULL(63) ? e & GENMASK_ULL(54, 0) : -1ull;
 }
 
+/* One step of the guest's page walk as the VMM reads it. */
+struct guest_walk_step {
+	u64 gfn;	/* the guest frame of the table, or of the page */
+	u64 pfn;	/* the host frame behind the VMM's mapping of it, or -1 */
+	int level;	/* the table's level, 0 for the page */
+	unsigned int idx;	/* the entry of the table that was read */
+	u64 entry;	/* its value */
+};
+
 /*
- * After an unexpected exit: the guest's page walk for @gva as the VMM
- * reads it, each table's guest frame and the host frame behind the VMM's
- * mapping of it, for comparison with the frames that KVM mapped (the trace
- * of SPTE changes).  Appends the guest frames to @gfns.
+ * The guest's page walk for @gva, as the VMM reads it: each table, then
+ * the page if every entry on the way is present, in @s (at most 6 steps).
+ * Returns the number of steps; *@mapped says whether the walk reached a
+ * page (an entry that is not present, or that maps a large page, which the
+ * soak's guests do not use, ends it early).
+ */
+static int guest_walk(struct kvm_vm *vm, u64 gva, struct guest_walk_step *s,
+		      bool *mapped)
+{
+	u64 table = vm->mmu.pgd;
+	int level, n = 0;
+
+	*mapped = false;
+	for (level = vm->mmu.pgtable_levels; level >= 1; level--) {
+		unsigned int idx = (gva >> (12 + 9 * (level - 1))) & 511;
+		u64 *hva = addr_gpa2hva(vm, table);
+
+		s[n] = (struct guest_walk_step){ .gfn = table >> 12,
+			.pfn = host_pfn(hva), .level = level, .idx = idx,
+			.entry = hva[idx] };
+		if (!(s[n].entry & PTE_PRESENT_MASK(&vm->mmu)) ||
+		    (level > 1 && (s[n].entry & BIT(7))))
+			return n + 1;
+		table = PTE_GET_PA(s[n++].entry);
+	}
+	s[n++] = (struct guest_walk_step){ .gfn = table >> 12,
+		.pfn = host_pfn(addr_gpa2hva(vm, table)) };
+	*mapped = true;
+	return n;
+}
+
+/*
+ * After an unexpected exit: print the guest's page walk for @gva, each
+ * table's guest frame and the host frame behind the VMM's mapping of it,
+ * for comparison with the frames that KVM mapped (the trace of SPTE
+ * changes).  Appends the guest frames to @gfns.
  */
 static void guest_walk_dump(struct kvm_vm *vm, const char *what, u64 gva,
 			    char *gfns, size_t size)
 {
-	u64 table = vm->mmu.pgd, entry = 0;
-	int level;
+	struct guest_walk_step s[6];
+	bool mapped;
+	int i, n = guest_walk(vm, gva, s, &mapped);
 
-	for (level = vm->mmu.pgtable_levels; level >= 1; level--) {
-		unsigned int idx = (gva >> (12 + 9 * (level - 1))) & 511;
-		u64 *hva = addr_gpa2hva(vm, table);
-
-		entry = hva[idx];
-		printf("soak: walk of %s 0x%lx: level %d table at gpa 0x%lx (host pfn 0x%lx): entry %u = 0x%lx\n",
-		       what, (unsigned long)gva, level, (unsigned long)table,
-		       (unsigned long)host_pfn(hva), idx, (unsigned long)entry);
+	for (i = 0; i < n; i++) {
+		if (s[i].level)
+			printf("soak: walk of %s 0x%lx: level %d table at gpa 0x%lx (host pfn 0x%lx): entry %u = 0x%lx\n",
+			       what, (unsigned long)gva, s[i].level,
+			       (unsigned long)(s[i].gfn << 12), (unsigned long)s[i].pfn,
+			       s[i].idx, (unsigned long)s[i].entry);
+		else
+			printf("soak: walk of %s 0x%lx: page at gpa 0x%lx (host pfn 0x%lx)\n",
+			       what, (unsigned long)gva, (unsigned long)(s[i].gfn << 12),
+			       (unsigned long)s[i].pfn);
 		snprintf(gfns + strlen(gfns), size - strlen(gfns), "%s%lx",
-			 *gfns ? "|" : "", (unsigned long)(table >> 12));
-		if (!(entry & PTE_PRESENT_MASK(&vm->mmu)) || (level > 1 && (entry & BIT(7))))
-			return;
-		table = PTE_GET_PA(entry);
+			 *gfns ? "|" : "", (unsigned long)s[i].gfn);
 	}
-	printf("soak: walk of %s 0x%lx: page at gpa 0x%lx (host pfn 0x%lx)\n",
-	       what, (unsigned long)gva, (unsigned long)table,
-	       (unsigned long)host_pfn(addr_gpa2hva(vm, table)));
-	snprintf(gfns + strlen(gfns), size - strlen(gfns), "|%lx",
-		 (unsigned long)(table >> 12));
 }
 
 /*
- * The frames of the guest's page walk for @gva, as the VMM reads them:
- * each table's and the page's guest frame in @gfns and the host frame
- * behind the VMM's mapping of it in @pfns (at most 6).  Returns how many,
- * or 0 if an entry of the walk is not present (or maps a large page, which
- * the soak's guests do not use) or a frame is not backed.
+ * The frames of the guest's walk for @gva, as the VMM reads them: the
+ * guest frames in @gfns and the host frames behind the VMM's mapping in
+ * @pfns (at most 6).  Returns how many, or 0 if the walk does not reach a
+ * page or a frame is not backed.
  */
-static int guest_walk(struct kvm_vm *vm, u64 gva, u64 *gfns, u64 *pfns)
+static int guest_walk_frames(struct kvm_vm *vm, u64 gva, u64 *gfns, u64 *pfns)
 {
-	u64 table = vm->mmu.pgd, entry;
-	int level, n = 0;
+	struct guest_walk_step s[6];
+	bool mapped;
+	int i, n = guest_walk(vm, gva, s, &mapped);
 
-	for (level = vm->mmu.pgtable_levels; level >= 1; level--) {
-		unsigned int idx = (gva >> (12 + 9 * (level - 1))) & 511;
-		u64 *hva = addr_gpa2hva(vm, table);
-
-		gfns[n] = table >> 12;
-		pfns[n++] = host_pfn(hva);
-		entry = hva[idx];
-		if (!(entry & PTE_PRESENT_MASK(&vm->mmu)) ||
-		    (level > 1 && (entry & BIT(7))))
+	if (!mapped)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (s[i].pfn == -1ull)
 			return 0;
-		table = PTE_GET_PA(entry);
+		gfns[i] = s[i].gfn;
+		pfns[i] = s[i].pfn;
 	}
-	gfns[n] = table >> 12;
-	pfns[n++] = host_pfn(addr_gpa2hva(vm, table));
-	for (level = 0; level < n; level++)
-		if (pfns[level] == -1ull)
-			return 0;
 	return n;
 }
 
@@ -374,9 +401,9 @@ static u64 trace_fetch_pf(struct kvm_vm *vm, pid_t tid)
 		goto out;
 	}
 	/* An instruction is at most 15 bytes: its last byte may be on the next page. */
-	n = guest_walk(vm, last.rip, gfns, pfns);
+	n = guest_walk_frames(vm, last.rip, gfns, pfns);
 	m = n && ((last.rip + 14) >> 12) != (last.rip >> 12) ?
-	    guest_walk(vm, last.rip + 14, gfns + n, pfns + n) : -1;
+	    guest_walk_frames(vm, last.rip + 14, gfns + n, pfns + n) : -1;
 	if (!n || !m) {
 		printf("soak: tid %d: the guest's tables do not map its RIP 0x%lx present: a #PF on a fetch is possible\n",
 		       tid, (unsigned long)last.rip);
