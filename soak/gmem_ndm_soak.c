@@ -187,6 +187,29 @@ static void trace_start(void)
 	tracing = trace_write("tracing_on", "1");
 }
 
+/* What the trace is read from: the kernel's, or a copy (trace_copy()). */
+static char trace_path[64] = TRACEFS "/trace";
+
+/*
+ * Reading the kernel's trace formats every event in its buffers, which
+ * takes a minute or more on a debug kernel when they are full, and a
+ * report reads it several times: copy the events of process @pid's
+ * threads to @path once (a file in the test VM's tmpfs), and read the copy
+ * from then on.  The trace must be stopped.
+ */
+static void trace_copy(pid_t pid, const char *path)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd),
+		 "t=$(ls /proc/%d/task | tr '\\n' '|'); grep -E -- \"-(${t%%|}) \" " TRACEFS "/trace > %s",
+		 pid, path);
+	/* grep fails when no line matches, which the readers then see. */
+	if (system(cmd) < 0)
+		return;
+	snprintf(trace_path, sizeof(trace_path), "%s", path);
+}
+
 /*
  * Stop the trace and print the last events of this VMM's threads, and the
  * changes of KVM's page table entries for the guest frames in @gfns (a
@@ -194,22 +217,24 @@ static void trace_start(void)
  */
 static void trace_dump(pid_t vcpu_tid, pid_t punch_tid, const char *gfns)
 {
-	char cmd[512];
+	char cmd[512], path[64];
 
 	if (!tracing)
 		return;
 	trace_write("tracing_on", "0");
 	fflush(stdout);
+	snprintf(path, sizeof(path), "/tmp/soak-trace.%d", getpid());
+	trace_copy(getpid(), path);
 	if (*gfns) {
 		snprintf(cmd, sizeof(cmd),
-			 "grep -E -- 'gfn (%s) ' " TRACEFS "/trace | tail -n 100 | sed 's/^/soak trace of the walk: /'",
-			 gfns);
+			 "grep -E -- 'gfn (%s) ' %s | tail -n 100 | sed 's/^/soak trace of the walk: /'",
+			 gfns, trace_path);
 		if (system(cmd))
 			printf("soak: no trace events of gfns %s\n", gfns);
 	}
 	snprintf(cmd, sizeof(cmd),
-		 "grep -E -- '-(%d|%d) ' " TRACEFS "/trace | tail -n 150 | sed 's/^/soak trace: /'",
-		 vcpu_tid, punch_tid);
+		 "grep -E -- '-(%d|%d) ' %s | tail -n 150 | sed 's/^/soak trace: /'",
+		 vcpu_tid, punch_tid, trace_path);
 	if (system(cmd))
 		printf("soak: no trace events of threads %d and %d\n", vcpu_tid, punch_tid);
 }
@@ -243,7 +268,7 @@ static u64 trace_host_rip(pid_t pid)
 		if (isdigit((unsigned char)d->d_name[0]))
 			tids[nr++] = atoi(d->d_name);
 	closedir(dir);
-	f = fopen(TRACEFS "/trace", "r");
+	f = fopen(trace_path, "r");
 	if (!f)
 		return 0;
 	while (getline(&line, &size, f) > 0)
@@ -386,7 +411,7 @@ static u64 trace_fetch_pf(struct kvm_vm *vm, pid_t tid)
 
 	if (!tracing)
 		return 0;
-	f = fopen(TRACEFS "/trace", "r");
+	f = fopen(trace_path, "r");
 	if (!f)
 		return 0;
 	while (getline(&line, &size, f) > 0)
@@ -723,14 +748,20 @@ static u64 report_stuck(pid_t pid)
 		sleep(1);
 	}
 	if (tracing) {
+		char path[64];
+
 		trace_write("tracing_on", "0");
 		fflush(stdout);
+		snprintf(path, sizeof(path), "/tmp/soak-trace.stuck.%d", pid);
+		trace_copy(pid, path);
 		snprintf(cmd, sizeof(cmd),
-			 "for t in /proc/%d/task/*; do grep -E -- \"-${t##*/} \" " TRACEFS "/trace | tail -n 60; done | sed 's/^/soak trace of the stuck VMM: /'",
-			 pid);
+			 "for t in /proc/%d/task/*; do grep -E -- \"-${t##*/} \" %s | tail -n 60; done | sed 's/^/soak trace of the stuck VMM: /'",
+			 pid, trace_path);
 		if (system(cmd))
 			printf("soak: no trace events of pid %d\n", pid);
 		rip = trace_host_rip(pid);
+		unlink(path);
+		snprintf(trace_path, sizeof(trace_path), "%s", TRACEFS "/trace");
 	}
 	sysrq_dump("wl");
 	return rip;
@@ -817,7 +848,11 @@ static void reap(struct slot *s, int status, bool reaped, bool stuck,
 		.sig_rip = stuck_rip ? stuck_rip : READ_ONCE(st->sig_rip),
 	};
 	const char *kind = !stock && (s->idx & 1) ? "SW-protected" : "default";
-	char why[320];
+	char why[320], path[64];
+
+	/* The copy of the trace its report made, if any (trace_dump()). */
+	snprintf(path, sizeof(path), "/tmp/soak-trace.%d", s->pid);
+	unlink(path);
 
 	switch (soak_classify(&e, excluded, why, sizeof(why))) {
 	case SOAK_KILLED:
@@ -841,6 +876,8 @@ static void reap(struct slot *s, int status, bool reaped, bool stuck,
 			printf("soak: self-test: VMM 0's guest triple faulted on purpose, and that fails the run as it must: %s\n",
 			       why);
 			self_test_failed = true;
+			/* Its report stopped the trace; the others need it. */
+			trace_restart(s, stats);
 			break;
 		}
 		TEST_FAIL("VMM %d (pid %d, %s VM): %s", s->idx, s->pid, kind, why);
