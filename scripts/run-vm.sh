@@ -18,6 +18,9 @@
 # paging in the VM and in its nested guests).
 # QEMU_EXTRA: more QEMU arguments, e.g. "-gdb tcp:127.0.0.1:1234" to read
 # the vCPUs' state of a VM that hangs (gdb: target remote :1234).
+# QEMU's own messages and CPU resets go to build/qemu-NAME.log; a triple
+# fault of the VM's kernel, or a QEMU failure, is also noted on the console
+# log, so that a VM that stopped without a word says why.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -60,11 +63,23 @@ fi
 
 echo "run-vm: booting ($name): $cmdline"
 start=$(date +%s)
+# QEMU's own messages, and a line with the state of each CPU it resets
+# (-d cpu_reset): a test VM that stops without a word on its console was
+# reset by a triple fault of its kernel (-no-reboot turns the reset into
+# an exit) if the last reset's state is in there, or QEMU itself failed.
+qlog=$top/build/qemu-$name.log
 timeout -k 10 "$VM_TIMEOUT" "${qemu[@]}" -append "$cmdline" \
-	-serial "file:$log" -monitor none -display none </dev/null >/dev/null 2>&1
+	-serial "file:$log" -monitor none -display none -d cpu_reset -D "$qlog" \
+	</dev/null >/dev/null 2>>"$qlog"
 rc=$?
 if [ $rc = 124 ] || [ $rc = 137 ]; then
 	echo "run-vm: overall timeout: VM ($name) killed after ${VM_TIMEOUT}s" | tee -a "$log" >&2
+elif [ $rc != 0 ]; then
+	echo "run-vm: QEMU exited with status $rc ($qlog)" | tee -a "$log" >&2
+fi
+if grep -q '^Triple fault' "$qlog" 2>/dev/null; then
+	echo "run-vm: the VM's kernel triple faulted: QEMU reset it, and -no-reboot stopped it ($qlog)" |
+		tee -a "$log" >&2
 fi
 echo "run-vm: $name finished in $(( $(date +%s) - start ))s, console in $log"
 exit 0
