@@ -192,7 +192,7 @@ static char trace_path[64] = TRACEFS "/trace";
 
 /*
  * Reading the kernel's trace formats every event in its buffers, which
- * takes a minute or more on a debug kernel when they are full, and a
+ * can take minutes on a debug kernel when they are full, and a
  * report reads it several times: copy the events of process @pid's
  * threads to @path once (a file in the test VM's tmpfs), and read the copy
  * from then on.  The trace must be stopped.
