@@ -93,7 +93,7 @@ def dump_brackets(lines):
     return brackets, unterminated
 
 
-def parse(log, label, results, splats):
+def parse(log, label, results, splats, firsts=None):
     try:
         raw = open(log, errors='replace').read().splitlines()
     except OSError as e:
@@ -112,6 +112,7 @@ def parse(log, label, results, splats):
     dump_end = -1                # index of the open bracket's end marker
     headers = []                 # its block headers without a Call Trace yet
     nkernel = 0                  # console lines from the kernel so far
+    first = []                   # this log's first splat and its first RIP:
     for idx, l in enumerate(lines):
         kernel = bool(TS.match(l))
         body = TS.sub('', l)
@@ -135,10 +136,14 @@ def parse(log, label, results, splats):
                 splats.append('%s%s%s' % (label, body, ' (during the soak\'s '
                                           'diagnostic dump)' if in_dump else ''))
                 splat_ctx = 25
+                if not first:
+                    first.append(body.strip())
                 continue
         if kernel and splat_ctx:
             splats.append('%s    %s' % (label, body))
             splat_ctx -= 1
+            if len(first) == 1 and re.search(r'\bRIP: ', body):
+                first.append(body.strip())
         if body.startswith('@@@ START '):
             cur, out = body[len('@@@ START '):].strip(), []
             continue
@@ -197,6 +202,8 @@ def parse(log, label, results, splats):
                 # A suite that failed without a failing case (e.g. its init).
                 results.append(('not ok', '%skunit:%s' % (label, closed[1]),
                                 'suite failed'))
+    if first and firsts is not None:
+        firsts.append(label + ' | '.join(first))
     if cur is not None:
         results.append(('not ok', label + cur, 'VM stopped while the test ran'))
     if not done:
@@ -205,7 +212,7 @@ def parse(log, label, results, splats):
 
 
 def main(argv):
-    results, splats = [], []
+    results, splats, firsts = [], [], []
     label = ''
     args = list(argv)
     if not args:
@@ -223,7 +230,7 @@ def main(argv):
             label = args.pop(0)
             label = '[%s] ' % label if label else ''
             continue
-        parse(a, label, results, splats)
+        parse(a, label, results, splats, firsts)
     for status, name, detail in results:
         print('%-6s %s%s' % (status, name, (' # ' + detail) if detail else ''))
     failed = sum(1 for r in results if r[0] == 'not ok')
@@ -231,6 +238,11 @@ def main(argv):
         print('not ok kernel console: splat detected:')
         for s in splats:
             print('    ' + s)
+        # The first splat of each log again, where a truncated view of
+        # this output (its last lines) still shows it: later splats are
+        # often consequences of the first.
+        for f in firsts:
+            print('    first splat: ' + f)
         failed += 1
     passed = sum(1 for r in results if r[0] == 'ok')
     skipped = sum(1 for r in results if r[0] == 'skip')

@@ -117,6 +117,18 @@ else
 	nok "a WARNING in the console makes the result non-zero" "rc=$rc $(echo "$out" | tail -n 1)"
 fi
 
+# The first splat and its RIP: line are repeated after all the splats,
+# where the last lines of the output (what a CI summary shows) hold them.
+sed 's/^TAP version 13$/TAP version 13\n[    5.000000] BUG: unable to handle page fault for address: ffff888000001000\n[    5.000001] #PF: supervisor read access in kernel mode\n[    5.000002] RIP: 0010:first_fn+0x1\/0x2\n[    6.000000] WARNING: CPU: 0 PID: 1 at mm\/bar.c:3 later+0x1\/0x2/' \
+	"$tmp/pass.log" > "$tmp/first.log"
+out=$("$P" "$tmp/first.log"); rc=$?
+if [ $rc = 1 ] && [ "$(echo "$out" | tail -n 2 | head -n 1)" = \
+     "    first splat: BUG: unable to handle page fault for address: ffff888000001000 | RIP: 0010:first_fn+0x1/0x2" ]; then
+	ok "the first splat and its RIP are repeated at the end of the output"
+else
+	nok "the first splat and its RIP are repeated at the end of the output" "rc=$rc $(echo "$out" | tail -n 3 | tr '\n' '|')"
+fi
+
 grep -v '@@@ DONE' "$tmp/pass.log" > "$tmp/dead.log"
 out=$("$P" "$tmp/dead.log"); rc=$?
 if [ $rc = 1 ] && echo "$out" | grep -q '^not ok .*vm # VM did not finish'; then
