@@ -10,6 +10,7 @@ CONFIG ?= test
 help:
 	@echo "make run          build and boot the patched kernel, run the demonstration"
 	@echo "make check        workspace tests, kernel, selftests, VM tests, checkpatch"
+	@echo "make check SERIES=N   the stack up to series N builds and passes its tests"
 	@echo "make check-full   the same with every x86 KVM selftest"
 	@echo "make check-debug  tests/kvm.list on the debug kernel (KASAN, lockdep, ...)"
 	@echo "make bench        benchmarks inside the test VM"
@@ -33,8 +34,9 @@ kernel: tree
 selftests: tree
 	@$(S)/build-selftests.sh
 
+# SERIES=N: the stack up to series N of patches/series, and that series' tests.
 check:
-	@$(S)/check.sh
+	@$(if $(SERIES),$(S)/check-series.sh $(SERIES),$(S)/check.sh)
 
 check-full:
 	@$(S)/check.sh full

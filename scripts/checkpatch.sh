@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# checkpatch.sh: scripts/checkpatch.pl --strict over every patch in patches/.
+# checkpatch.sh: scripts/checkpatch.pl --strict over every patch in patches/
+# (and in its series' directories, when it is a stack).
 # Errors always fail.  A warning or check fails unless tests/checkpatch-allow
 # lists it as "PATCH-GLOB TYPE reason" (the reason is required).
 set -euo pipefail
@@ -17,7 +18,7 @@ spell=
 [ -f /usr/share/codespell/dictionary.txt ] && spell=--codespell
 bad=0
 total=0
-for p in $(find "$PATCHES" -maxdepth 1 -name '[0-9]*.patch' ! -name '0000-cover-letter.patch' | LC_ALL=C sort); do
+for p in $(find "$PATCHES" -maxdepth 2 -name '[0-9]*.patch' ! -name '0000-cover-letter.patch' | LC_ALL=C sort); do
 	total=$((total + 1))
 	pn=$(basename "$p")
 	out=$(cd "$TREE" && ./scripts/checkpatch.pl --strict --terse --show-types \
@@ -40,9 +41,9 @@ for p in $(find "$PATCHES" -maxdepth 1 -name '[0-9]*.patch' ! -name '0000-cover-
 			done < "$ALLOW"
 		fi
 		if [ $allowed = 1 ]; then
-			echo "allowed: $pn: $l"
+			echo "allowed: ${p#"$PATCHES"/}: $l"
 		else
-			echo "$pn: $l"
+			echo "${p#"$PATCHES"/}: $l"
 			bad=$((bad + 1))
 		fi
 	done <<< "$out"

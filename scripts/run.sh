@@ -27,7 +27,7 @@ fi
 
 case $mode in
 demo)  list=$top/tests/demo.list; cmdline="kvm.force_emulation_prefix=1" ;;
-bench) list=$top/tests/bench.list; cmdline="kvm.force_emulation_prefix=1 mm_local_kunit.bench=1 direct_map_kunit.bench=1" ;;
+bench) list=$top/tests/bench.list; cmdline="kvm.force_emulation_prefix=1 mm_local_kunit.bench=1" ;;
 shell) list=$top/tests/kvm.list; cmdline="kvm.force_emulation_prefix=1" ;;
 *) echo "run: unknown mode $mode" >&2; exit 1 ;;
 esac
@@ -44,8 +44,8 @@ awk '/^@@@ START /{ sub(/^@@@ START /, ""); print "\n### " $0; on = 1; next }
      on && !/^\[ *[0-9]+\.[0-9]+\]/ { print }' "$log"
 if [ "$mode" = bench ]; then
 	echo
-	echo "### KUnit benchmarks (mm_local_kunit.bench=1 direct_map_kunit.bench=1)"
-	sed -n 's/^\[ *[0-9.]*\] *# \(mm_local_bench[a-z_]*\|dm_bench[a-z_]*\): /\1: /p' "$log"
+	echo "### KUnit benchmark (mm_local_kunit.bench=1)"
+	sed -n 's/^\[ *[0-9.]*\] *# \(mm_local_bench[a-z_]*\): /\1: /p' "$log"
 fi
 logs=("$log")
 # The exact event counts once more with 4 CPUs in the test VM, so that the

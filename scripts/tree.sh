@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # tree.sh: build/linux = one base commit ("Linux 7.3.4") + every patch in
-# patches/ applied with git am, in file-name order.
+# patches/ applied with git am: in file-name order, or, when patches/series
+# lists a stack of series (see export.sh), each series' directory in the
+# stack's order.  "tree.sh --stamp" only records that the tree and
+# patches/ agree (export.sh uses it).
 #
 # Environment: TREE (default build/linux), PATCHES (default patches),
 # KERNEL_SRC (existing tree to copy instead of the Debian tarball),
@@ -27,14 +30,28 @@ git_fixed() {
 	GIT_COMMITTER_DATE="2026-01-01T00:00:00Z" git -C "$TREE" "$@"
 }
 
+# The directories of the stack, in order ("." for a flat patches/).
+series_dirs() {
+	if [ -f "$PATCHES/series" ]; then
+		awk -F '\t' '$1 != "" && $1 !~ /^#/ { print $1 }' "$PATCHES/series"
+	else
+		echo .
+	fi
+}
+
 series_files() {
-	find "$PATCHES" -maxdepth 1 -name '[0-9]*.patch' ! -name '0000-cover-letter.patch' \
-		2>/dev/null | LC_ALL=C sort
+	local d
+	for d in $(series_dirs); do
+		if [ "$d" = . ]; then d=$PATCHES; else d=$PATCHES/$d; fi
+		[ -d "$d" ] || [ "$d" = "$PATCHES" ] || die "patches/series names $d, which is not a directory"
+		find "$d" -maxdepth 1 -name '[0-9]*.patch' ! -name '0000-cover-letter.patch' \
+			2>/dev/null | LC_ALL=C sort
+	done
 }
 
 series_hash() {
 	local f
-	{ for f in $(series_files); do basename "$f"; cat "$f"; done; } | sha256sum | cut -d' ' -f1
+	{ for f in $(series_files); do echo "${f#"$PATCHES"/}"; cat "$f"; done; } | sha256sum | cut -d' ' -f1
 }
 
 make_base() {
@@ -86,16 +103,37 @@ apply_series() {
 			file=$(printf '%s\n' "$out" | sed -n 's/^error: patch failed: \(.*\):[0-9]*$/\1/p' | head -n 1)
 			[ -n "$file" ] || file=$(printf '%s\n' "$out" | sed -n 's/^error: \([^:]*\): .*/\1/p' | head -n 1)
 			printf '%s\n' "$out" >&2
-			die "$(basename "$f") does not apply (failing file: ${file:-unknown})"
+			die "${f#"$PATCHES"/} does not apply (failing file: ${file:-unknown})"
 		fi
 		n=$((n + 1))
 	done
+	tag_series
 	echo "tree: applied $n patch(es) on $BASE_MSG"
+}
+
+# Tag the last commit of every series of a stack series/DIRECTORY, which
+# scripts/check-series.sh checks out (export.sh moves the tags along).
+tag_series() {
+	local d c=0 last
+	git -C "$TREE" tag -l 'series/*' | xargs -r git -C "$TREE" tag -d >/dev/null
+	[ -f "$PATCHES/series" ] || return 0
+	for d in $(series_dirs); do
+		c=$((c + $(find "$PATCHES/$d" -maxdepth 1 -name '[0-9]*.patch' ! -name '0000-cover-letter.patch' | wc -l)))
+		last=$(git -C "$TREE" rev-list --reverse base..HEAD | sed -n "${c}p")
+		[ -n "$last" ] || last=$(git -C "$TREE" rev-parse base)
+		git -C "$TREE" tag -f "series/$d" "$last" >/dev/null
+	done
 }
 
 write_stamp() {
 	printf '%s %s\n' "$(series_hash)" "$(git -C "$TREE" rev-parse HEAD)" > "$stamp"
 }
+
+if [ "${1:-}" = --stamp ]; then
+	tag_series
+	write_stamp
+	exit 0
+fi
 
 if [ ! -d "$TREE/.git" ] || ! git -C "$TREE" rev-parse -q --verify base >/dev/null; then
 	make_base

@@ -67,6 +67,60 @@ if ! TREE=$tmp/t3 PATCHES=$P3 "$S/tree.sh" > "$tmp/log" 2>&1 &&
 else
 	nok "a patch that does not apply is named with its failing file" "$(tail -3 "$tmp/log" | tr '\n' ' ')"
 fi
+
+# 3b. A stack of series (patches/series): each directory gets its own
+#     numbering and cover letter, the round trip is byte-identical, a
+#     commit added at the end of the first series stays in it, and a start
+#     subject that is not found fails.
+P4=$tmp/p4 T4=$tmp/t4
+mkdir -p "$P4/1-one" "$P4/2-two"
+printf '1-one\tmm: one: initialise b\n2-two\tREADME: spell y\n' > "$P4/series"
+cp "$tmp/p1.orig/0001-mm-one-initialise-b.patch" "$P4/1-one/"
+cp "$tmp/p1.orig/0002-README-spell-y.patch" "$P4/2-two/0001-README-spell-y.patch"
+for d in 1-one 2-two; do
+	printf 'From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\nFrom: T <t@invalid>\nDate: x\nSubject: [PATCH 0/0] series %s\n\nBlurb of %s.\n' "$d" "$d" > "$P4/$d/0000-cover-letter.patch"
+done
+if TREE=$T4 PATCHES=$P4 "$S/tree.sh" > "$tmp/log" 2>&1 &&
+   [ "$(git -C "$T4" log --format=%s base..HEAD | tr '\n' '|')" = "README: spell y|mm: one: initialise b|" ] &&
+   TREE=$T4 PATCHES=$P4 "$S/export.sh" >> "$tmp/log" 2>&1 &&
+   cp -r "$P4" "$tmp/p4.orig" &&
+   TREE=$tmp/t5 PATCHES=$P4 "$S/tree.sh" >> "$tmp/log" 2>&1 &&
+   TREE=$tmp/t5 PATCHES=$P4 "$S/export.sh" >> "$tmp/log" 2>&1 &&
+   diff -r "$tmp/p4.orig" "$P4" > "$tmp/diff" 2>&1 &&
+   grep -q '^Subject: \[PATCH 1/1\] README: spell y$' "$P4/2-two/0001-README-spell-y.patch" &&
+   grep -q '^Subject: \[PATCH 0/1\] series 2-two$' "$P4/2-two/0000-cover-letter.patch" &&
+   grep -q '^Blurb of 2-two.$' "$P4/2-two/0000-cover-letter.patch" &&
+   grep -q '^Applies on: 1-one$' "$P4/2-two/0000-cover-letter.patch" &&
+   [ "$(grep -c '^prerequisite-patch-id: [0-9a-f]\{40\}$' "$P4/2-two/0000-cover-letter.patch")" = 1 ] &&
+   ! grep -q '^prerequisite-patch-id' "$P4/1-one/0000-cover-letter.patch" &&
+   [ "$(git -C "$tmp/t5" log -1 --format=%s series/1-one)" = "mm: one: initialise b" ] &&
+   [ "$(git -C "$tmp/t5" log -1 --format=%s series/2-two)" = "README: spell y" ]; then
+	ok "a stack of series exports per directory, byte-identically"
+else
+	nok "a stack of series exports per directory, byte-identically" "$(cat "$tmp/log" "$tmp/diff" | tail -5 | tr '\n' ' ')"
+fi
+git -C "$tmp/t5" config user.name T; git -C "$tmp/t5" config user.email t@invalid
+git -C "$tmp/t5" checkout -q HEAD~1
+sed -i 's/int c;/int c = 3;/' "$tmp/t5/mm/one.c"
+gitq -C "$tmp/t5" commit -q -am "mm: one: initialise c" -m "Signed-off-by: T <t@invalid>"
+gitq -C "$tmp/t5" cherry-pick master >/dev/null 2>&1
+git -C "$tmp/t5" branch -q -f master HEAD && git -C "$tmp/t5" checkout -q master
+if TREE=$tmp/t5 PATCHES=$P4 "$S/export.sh" > "$tmp/log" 2>&1 &&
+   [ -f "$P4/1-one/0002-mm-one-initialise-c.patch" ] &&
+   grep -q '^Subject: \[PATCH 2/2\] mm: one: initialise c$' "$P4/1-one/0002-mm-one-initialise-c.patch" &&
+   [ "$(ls "$P4/2-two")" = "$(printf '0000-cover-letter.patch\n0001-README-spell-y.patch')" ]; then
+	ok "a commit added at the end of a series stays in that series"
+else
+	nok "a commit added at the end of a series stays in that series" "$(tail -3 "$tmp/log" | tr '\n' ' ') $(ls -R "$P4" | tr '\n' ' ')"
+fi
+printf '1-one\tmm: one: initialise b\n2-two\tREADME: no such commit\n' > "$P4/series"
+if ! TREE=$tmp/t5 PATCHES=$P4 "$S/export.sh" > "$tmp/log" 2>&1 &&
+   grep -q "series 2-two: no commit 'README: no such commit'" "$tmp/log" &&
+   [ -f "$P4/1-one/0002-mm-one-initialise-c.patch" ]; then
+	ok "a series whose first commit is missing fails the export and changes nothing"
+else
+	nok "a series whose first commit is missing fails the export and changes nothing" "$(tail -3 "$tmp/log" | tr '\n' ' ')"
+fi
 unset KERNEL_SRC
 
 # 4. Results: a failing test, a splat, a dead VM make the result non-zero;
