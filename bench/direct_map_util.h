@@ -7,9 +7,12 @@
 #ifndef DIRECT_MAP_UTIL_H
 #define DIRECT_MAP_UTIL_H
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "test_util.h"
@@ -89,6 +92,23 @@ static inline long direct_map_debugfs(const char *name)
 	TEST_ASSERT(fscanf(f, "%ld", &n) == 1, "read %s", path);
 	fclose(f);
 	return n;
+}
+
+/*
+ * A memfd_secret() file, with RLIMIT_MEMLOCK (which its memory counts
+ * against) lifted; the test is skipped where memfd_secret() is disabled.
+ */
+static inline int memfd_secret_open(void)
+{
+	int fd;
+
+	TEST_ASSERT(!setrlimit(RLIMIT_MEMLOCK, &(struct rlimit){ RLIM_INFINITY, RLIM_INFINITY }),
+		    "setrlimit(RLIMIT_MEMLOCK)");
+	fd = syscall(__NR_memfd_secret, 0);
+	if (fd < 0 && errno == ENOSYS)
+		ksft_exit_skip("memfd_secret() is not enabled\n");
+	TEST_ASSERT(fd >= 0, "memfd_secret()");
+	return fd;
 }
 
 /* Have the shrinkers run: the block cache gives its unused pages back. */

@@ -85,14 +85,7 @@ int main(int argc, char *argv[])
 	}
 	pages = size / getpagesize();
 
-	/* memfd_secret() memory counts against RLIMIT_MEMLOCK. */
-	TEST_ASSERT(!setrlimit(RLIMIT_MEMLOCK, &(struct rlimit){ RLIM_INFINITY, RLIM_INFINITY }),
-		    "setrlimit(RLIMIT_MEMLOCK)");
-
-	fd = syscall(__NR_memfd_secret, 0);
-	if (fd < 0 && errno == ENOSYS)
-		ksft_exit_skip("memfd_secret() is not enabled\n");
-	TEST_ASSERT(fd >= 0, "memfd_secret()");
+	fd = memfd_secret_open();
 
 	test_over_limit();
 

@@ -72,12 +72,7 @@ int main(int argc, char *argv[])
 	TEST_ASSERT(pages > 0, "-p %ld", pages);
 	size = pages * psize;
 
-	TEST_ASSERT(!setrlimit(RLIMIT_MEMLOCK, &(struct rlimit){ RLIM_INFINITY, RLIM_INFINITY }),
-		    "setrlimit(RLIMIT_MEMLOCK)");
-	fd = syscall(__NR_memfd_secret, 0);
-	if (fd < 0 && errno == ENOSYS)
-		ksft_exit_skip("memfd_secret() is not enabled\n");
-	TEST_ASSERT(fd >= 0, "memfd_secret()");
+	fd = memfd_secret_open();
 	TEST_ASSERT(!ftruncate(fd, size), "ftruncate");
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	TEST_ASSERT(p != MAP_FAILED, "mmap");
