@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # build-selftests.sh [make targets...]: the KVM selftests of build/linux,
-# linked statically (the initramfs carries no libc), into build/selftests;
+# and mm's memfd_secret test, linked statically (the initramfs carries no
+# libc), into build/selftests;
 # with SELFTESTS_ARCH=arm64, cross-built (aarch64-linux-gnu-) into
 # build/selftests-arm64.
 set -euo pipefail
@@ -39,4 +40,12 @@ make -C "$TREE/tools/testing/selftests/kvm" -s -j"$JOBS" ARCH="$ARCH" \
 	CROSS_COMPILE="$cross" \
 	CC="$cc" OUTPUT="$OUT" KHDR_INCLUDES="-isystem $HDR/usr/include" \
 	LDFLAGS="-static -pthread -no-pie" "$@"
+# The mm selftest of memfd_secret() (it needs libcap), for series 2 of the
+# stack, whose secretmem conversion it tests.
+if [ "$ARCH" = x86 ] && [ $# -eq 0 ]; then
+	mkdir -p "$OUT/mm"
+	$cc -O2 -Wall -static -no-pie -I "$TREE/tools/testing/selftests" \
+		-isystem "$HDR/usr/include" -o "$OUT/mm/memfd_secret" \
+		"$TREE/tools/testing/selftests/mm/memfd_secret.c" -lcap
+fi
 echo "build-selftests: $OUT ($(( $(date +%s) - start ))s)"

@@ -17,7 +17,7 @@ headers=(/usr/include/libelf.h:libelf-dev /usr/include/openssl/ssl.h:libssl-dev
 	 /usr/include/uuid/uuid.h:uuid-dev /bin/busybox:busybox-static
 	 /usr/share/keyrings/debian-archive-keyring.gpg:debian-archive-keyring
 	 /usr/aarch64-linux-gnu/include/stdio.h:libc6-dev-arm64-cross
-	 /usr/share/ovmf/OVMF.fd:ovmf)
+	 /usr/share/ovmf/OVMF.fd:ovmf /usr/include/sys/capability.h:libcap-dev)
 
 missing=()
 for p in "${need[@]}"; do
